@@ -1,0 +1,234 @@
+"""IngestService over gRPC: translates requests to use cases and back."""
+
+import asyncio
+import base64
+import logging
+from datetime import timedelta
+
+import grpc
+from microbrain.ingest.v1 import ingest_service_pb2 as pb
+from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
+from microbrain.ingest.v1 import resources_pb2
+from microbrain_kit import errors
+from microbrain_kit.db import utcnow
+
+from microbrain_ingest.adapters.commands import CommandUndelivered
+from microbrain_ingest.adapters.mappers import device_to_proto
+from microbrain_ingest.domain import service
+from microbrain_ingest.domain.models import DeviceInfo
+from microbrain_ingest.metrics import REFUSED
+
+log = logging.getLogger(__name__)
+
+DEVICE_ID_KEY, DEVICE_SECRET_KEY = "x-mb-device-id", "x-mb-device-secret"
+MAX_PAGE = 1000
+GRPC = resources_pb2.TRANSPORT_GRPC
+_END = object()
+
+
+def _page_token(device_id: str) -> str:
+    return base64.urlsafe_b64encode(device_id.encode()).decode()
+
+
+def _after(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode() if token else ""
+    except ValueError:
+        raise errors.InvalidArgument("page_token is not one this server issued") from None
+
+
+class IngestServicer(pb_grpc.IngestServiceServicer):
+    """The gRPC face of ingest."""
+
+    def __init__(self, app) -> None:  # app: microbrain_ingest.wiring.App
+        self.app = app
+
+    async def RegisterDevice(self, request: pb.RegisterDeviceRequest, context) -> pb.RegisterDeviceResponse:
+        cmd = service.RegisterDevice(
+            device_id=request.device_id,
+            grid_id=request.grid_id,
+            kind=request.kind,
+            name=request.name,
+            place_id=request.place_id,
+            lat=request.location.lat if request.HasField("location") else None,
+            lon=request.location.lon if request.HasField("location") else None,
+            heartbeat_interval_s=request.heartbeat_interval.ToTimedelta().total_seconds(),
+            labels=dict(request.labels),
+        )
+        async with self.app.sessions() as session:
+            device, secret = await service.register_device(
+                session=session, cmd=cmd, service_grid=self.app.settings.grid_id
+            )
+            await session.commit()
+        log.info("device registered", extra={"device_id": device.device_id, "kind": service.kind_name(device.kind)})
+        return pb.RegisterDeviceResponse(device=device_to_proto(device), secret=secret)
+
+    async def GetDevice(self, request: pb.GetDeviceRequest, context) -> pb.GetDeviceResponse:
+        async with self.app.sessions() as session:
+            device = await service.get_device(session=session, device_id=request.device_id)
+        return pb.GetDeviceResponse(device=device_to_proto(device))
+
+    async def ListDevices(self, request: pb.ListDevicesRequest, context) -> pb.ListDevicesResponse:
+        if request.page.page_size < 0:
+            raise errors.InvalidArgument("page_size must not be negative")
+        size = min(request.page.page_size or 100, MAX_PAGE)
+        async with self.app.sessions() as session:
+            devices = await service.list_devices(
+                session=session,
+                after=_after(request.page.page_token),
+                limit=size + 1,
+                kind=request.kind,
+                online=request.online if request.HasField("online") else None,
+                place_id=request.place_id,
+            )
+        reply = pb.ListDevicesResponse(devices=[device_to_proto(d) for d in devices[:size]])
+        if len(devices) > size:
+            reply.page.next_page_token = _page_token(devices[size - 1].device_id)
+        return reply
+
+    async def UpdateDevice(self, request: pb.UpdateDeviceRequest, context) -> pb.UpdateDeviceResponse:
+        async with self.app.sessions() as session:
+            device, secret = await service.update_device(
+                session=session,
+                device_id=request.device_id,
+                enabled=request.enabled if request.HasField("enabled") else None,
+                name=request.name if request.HasField("name") else None,
+                heartbeat_interval_s=(
+                    request.heartbeat_interval.ToTimedelta().total_seconds()
+                    if request.HasField("heartbeat_interval")
+                    else None
+                ),
+                rotate_secret=request.rotate_secret,
+            )
+            await session.commit()
+        if not device.enabled or request.rotate_secret:
+            await self.app.kick(device.device_id)  # open connections must re-authenticate
+        log.info(
+            "device updated",
+            extra={"device_id": device.device_id, "enabled": device.enabled, "rotated": request.rotate_secret},
+        )
+        return pb.UpdateDeviceResponse(device=device_to_proto(device), secret=secret)
+
+    async def SendCommand(self, request: pb.SendCommandRequest, context) -> pb.SendCommandResponse:
+        timeout = request.timeout.ToTimedelta() if request.HasField("timeout") else timedelta(seconds=10)
+        async with self.app.sessions() as session:
+            device, command = await service.issue_command(
+                session=session, device_id=request.device_id, name=request.name, args=dict(request.args),
+                timeout=timeout,
+            )
+            await session.commit()
+        self.app.relay.notify()
+        ack, reason = None, ""
+        try:
+            ack = await self.app.router.send(device.device_id, command, timeout.total_seconds())
+        except CommandUndelivered as exc:
+            reason = str(exc)
+        async with self.app.sessions() as session:
+            await service.finish_command(
+                session=session, grid_id=device.grid_id, device_id=device.device_id, command=command,
+                ack=ack, reason=reason,
+            )
+            await session.commit()
+        self.app.relay.notify()
+        if ack is None:
+            raise errors.DeadlineExceeded(reason)
+        return pb.SendCommandResponse(command=command, ack=ack)
+
+    async def StreamEvents(self, request_iterator, context: grpc.aio.ServicerContext):
+        metadata = {k: v for k, v in context.invocation_metadata() if isinstance(v, str)}
+        async with self.app.sessions() as session:
+            device = await service.authenticate(
+                session=session,
+                device_id=metadata.get(DEVICE_ID_KEY, ""),
+                secret=metadata.get(DEVICE_SECRET_KEY, ""),
+            )
+        stream = DeviceStream(self.app, device)
+        async for response in stream.run(request_iterator):
+            yield response
+
+
+class DeviceStream:
+    """One device's live gRPC stream: stores events concurrently, acks each once durable, sends commands."""
+
+    def __init__(self, app, device: DeviceInfo) -> None:
+        self.app, self.device = app, device
+        self.out: asyncio.Queue = asyncio.Queue()
+        self.inflight = asyncio.Semaphore(app.settings.max_inflight_per_stream)
+        self.tasks: set[asyncio.Task] = set()
+        self.closed_because: errors.DomainError | None = None
+
+    async def run(self, request_iterator):
+        """Yields acks and commands until the device hangs up or is kicked."""
+        registration = await self.app.register_stream(self)
+        reader = asyncio.create_task(self._read(request_iterator))
+        log.info("device stream opened", extra={"device_id": self.device.device_id})
+        try:
+            while True:
+                item = await self.out.get()
+                if item is _END:
+                    break
+                yield item
+            if self.closed_because is not None:
+                raise self.closed_because
+        finally:
+            reader.cancel()
+            await self.app.unregister_stream(self, registration)
+            log.info("device stream closed", extra={"device_id": self.device.device_id})
+
+    def close(self, reason: errors.DomainError) -> None:
+        """Ends the stream with a status (device disabled, secret rotated, replaced by a newer stream)."""
+        self.closed_because = reason
+        self.out.put_nowait(_END)
+
+    async def deliver(self, command: resources_pb2.Command) -> None:
+        self.out.put_nowait(pb.StreamEventsResponse(command=command))
+
+    async def _read(self, request_iterator) -> None:
+        presence, device_id = self.app.presence, self.device.device_id
+        try:
+            async for request in request_iterator:
+                presence.seen(device_id, GRPC)
+                which = request.WhichOneof("message")
+                if which == "event":
+                    await self._accept(request.seq, request.event)
+                elif which == "heartbeat":
+                    self.out.put_nowait(pb.StreamEventsResponse(ack=pb.Ack(seq=request.seq)))
+                elif which == "command_ack":
+                    await self.app.router.acked(request.command_ack)
+                    self.out.put_nowait(pb.StreamEventsResponse(ack=pb.Ack(seq=request.seq)))
+                else:
+                    self._refuse(request.seq, "", errors.InvalidArgument("empty message: set event, heartbeat or command_ack"))
+            if self.tasks:
+                await asyncio.gather(*self.tasks, return_exceptions=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the client went away mid-read
+            log.debug("device %s stream read ended: %s", device_id, exc)
+        self.out.put_nowait(_END)
+
+    def _refuse(self, seq: int, event_id: str, err: errors.DomainError) -> None:
+        REFUSED.labels("grpc", err.code.name).inc()
+        self.out.put_nowait(
+            pb.StreamEventsResponse(
+                ack=pb.Ack(seq=seq, event_id=event_id, code=err.code.value[0], message=err.message)
+            )
+        )
+
+    async def _accept(self, seq: int, event: resources_pb2.DeviceEvent) -> None:
+        try:
+            service.validate_event(self.device, event, now=utcnow(), limits=self.app.limits)
+        except errors.DomainError as err:
+            self._refuse(seq, event.event_id[:64], err)
+            return
+        await self.inflight.acquire()
+        task = asyncio.create_task(self._store(seq, event))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _store(self, seq: int, event: resources_pb2.DeviceEvent) -> None:
+        try:
+            ack = await self.app.events.store(self.device, event, GRPC)
+            ack.seq = seq
+            self.out.put_nowait(pb.StreamEventsResponse(ack=ack))
+        finally:
+            self.inflight.release()
