@@ -18,6 +18,8 @@ class ServiceSettings(BaseSettings):
     """The disposal grid this instance serves, e.g. jinhui-shanghong (MB_GRID_ID)."""
     database_url: str
     """SQLAlchemy async URL: postgresql+asyncpg://... or sqlite+aiosqlite:///path (MB_DATABASE_URL)."""
+    database_schema: str = ""
+    """PostgreSQL schema for this service's tables (search_path); empty uses the server's default."""
     nats_url: str = "nats://127.0.0.1:4222"
     grpc_host: str = "0.0.0.0"
     grpc_port: int = 0

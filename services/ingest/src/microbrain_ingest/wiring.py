@@ -26,9 +26,9 @@ SERVICE_NAME = ingest_service_pb2.DESCRIPTOR.services_by_name["IngestService"].f
 class App:
     """Everything one ingest replica runs; start() and stop() in the order that loses nothing."""
 
-    def __init__(self, settings: IngestSettings, *, schema: str | None = None) -> None:
+    def __init__(self, settings: IngestSettings) -> None:
         self.settings = settings
-        self.engine = create_engine(settings.database_url, schema=schema)
+        self.engine = create_engine(settings.database_url, schema=settings.database_schema or None)
         self.sessions = session_factory(self.engine)
         self.limits = Limits(settings.max_event_bytes, settings.max_future_skew_s)
         self.stream = stream_name(settings.grid_id, DOMAIN)

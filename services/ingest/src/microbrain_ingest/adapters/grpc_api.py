@@ -32,7 +32,7 @@ def _page_token(device_id: str) -> str:
 
 def _after(token: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode() if token else ""
+        return base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode() if token else ""
     except ValueError:
         raise errors.InvalidArgument("page_token is not one this server issued") from None
 

@@ -238,3 +238,17 @@ class CommandAck(_message.Message):
     message: str
     acked_at: _timestamp_pb2.Timestamp
     def __init__(self, command_id: _Optional[str] = ..., outcome: _Optional[_Union[CommandAck.Outcome, str]] = ..., message: _Optional[str] = ..., acked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MqttUplink(_message.Message):
+    __slots__ = ("secret", "seq", "event", "heartbeat", "command_ack")
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_ACK_FIELD_NUMBER: _ClassVar[int]
+    secret: str
+    seq: int
+    event: DeviceEvent
+    heartbeat: Heartbeat
+    command_ack: CommandAck
+    def __init__(self, secret: _Optional[str] = ..., seq: _Optional[int] = ..., event: _Optional[_Union[DeviceEvent, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., command_ack: _Optional[_Union[CommandAck, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,1 @@
+pytest_plugins = ["microbrain_kit.testing"]

