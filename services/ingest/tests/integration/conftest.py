@@ -121,7 +121,7 @@ async def stream_messages(js, stream: str, subject: str | None = None) -> list:
     """Every message currently in a stream (optionally one subject), oldest first."""
     info = await js.stream_info(stream)
     out = []
-    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+    for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
         try:
             msg = await js.get_msg(stream, seq)
         except nats.js.errors.NotFoundError:
