@@ -190,7 +190,14 @@ class Consumer:
                 attempt = msg.metadata.num_delivered or 1
                 delay = self.spec.backoff_s[min(attempt, len(self.spec.backoff_s)) - 1]
                 level = logging.WARNING if isinstance(exc, Transient) else logging.ERROR
-                log.log(level, "handler failed on %s (attempt %d), retry in %ss: %s", msg.subject, attempt, delay, exc)
+                log.log(
+                    level,
+                    "handler failed on %s (attempt %d), retry in %ss: %s",
+                    msg.subject,
+                    attempt,
+                    delay,
+                    exc,
+                )
                 await msg.nak(delay=delay)
                 CONSUMED.labels(self.spec.durable, "nak").inc()
             finally:

@@ -9,8 +9,21 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from google.protobuf.message import Message
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, event
-from sqlalchemy import delete, insert, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    event,
+    insert,
+    select,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -135,14 +148,11 @@ class OutboxRelay:
         sent = 0
         while True:
             async with self.sessions() as session:
-                rows = (
-                    await session.execute(select(self.table).order_by(self.table.c.id).limit(self.batch))
-                ).all()
+                rows = (await session.execute(select(self.table).order_by(self.table.c.id).limit(self.batch))).all()
                 if not rows:
                     return sent
                 futures = [
-                    await self.bus.js.publish_async(row.subject, row.payload, headers=dict(row.headers))
-                    for row in rows
+                    await self.bus.js.publish_async(row.subject, row.payload, headers=dict(row.headers)) for row in rows
                 ]
                 await asyncio.gather(*futures)
                 await session.execute(delete(self.table).where(self.table.c.id.in_([r.id for r in rows])))

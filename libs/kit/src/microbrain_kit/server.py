@@ -37,9 +37,7 @@ class _Interceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
-        if handler is None or handler_call_details.method.startswith(
-            ("/grpc.health.", "/grpc.reflection.")
-        ):
+        if handler is None or handler_call_details.method.startswith(("/grpc.health.", "/grpc.reflection.")):
             return handler
         method = handler_call_details.method
         parent = telemetry.extract(handler_call_details.invocation_metadata)
@@ -55,11 +53,7 @@ class _Interceptor(grpc.aio.ServerInterceptor):
                 handler.request_deserializer,
                 handler.response_serializer,
             )
-        make = (
-            grpc.unary_stream_rpc_method_handler
-            if handler.unary_stream
-            else grpc.stream_stream_rpc_method_handler
-        )
+        make = grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
         return make(
             self._streaming(handler.unary_stream or handler.stream_stream, method, parent),
             handler.request_deserializer,

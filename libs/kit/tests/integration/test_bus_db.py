@@ -50,8 +50,13 @@ async def test_consumer_acks_retries_transient_failures_and_terms_garbage(bus, s
             raise Transient("database busy")
         handled.append(event.event_id)
 
-    spec = ConsumerSpec(stream=name, durable="worker", filter_subject=f"mb.{grid}.test.*",
-                        message_type=common_pb2.EventMeta, backoff_s=(0.1,))
+    spec = ConsumerSpec(
+        stream=name,
+        durable="worker",
+        filter_subject=f"mb.{grid}.test.*",
+        message_type=common_pb2.EventMeta,
+        backoff_s=(0.1,),
+    )
     consumer = Consumer(bus, spec, handler)
     await consumer.start()
     await bus.publish(f"mb.{grid}.test.thing", _meta(1), msg_id="e-1")

@@ -29,7 +29,9 @@ def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("MB_GRPC_PORT", "50051")
     settings = load_settings(ServiceSettings)
     assert (settings.grid_id, settings.grpc_port, settings.nats_url) == (
-        "jinhui-shanghong", 50051, "nats://127.0.0.1:4222",
+        "jinhui-shanghong",
+        50051,
+        "nats://127.0.0.1:4222",
     )
 
 

@@ -38,7 +38,11 @@ class App:
         self.grpc = GrpcServer(
             service=DOMAIN,
             registrations=[
-                Registration(ingest_service_pb2_grpc.add_IngestServiceServicer_to_server, IngestServicer(self), SERVICE_NAME)
+                Registration(
+                    ingest_service_pb2_grpc.add_IngestServiceServicer_to_server,
+                    IngestServicer(self),
+                    SERVICE_NAME,
+                )
             ],
             host=settings.grpc_host,
             port=settings.grpc_port,
@@ -58,8 +62,11 @@ class App:
         self.router = CommandRouter(self.bus, self.settings.grid_id)
         self.relay = OutboxRelay(self.sessions, outbox, self.bus)
         self.presence = Presence(
-            self.sessions, self.relay, interval_s=self.settings.presence_interval_s,
-            misses=self.settings.heartbeat_misses, on_offline=self._on_offline,
+            self.sessions,
+            self.relay,
+            interval_s=self.settings.presence_interval_s,
+            misses=self.settings.heartbeat_misses,
+            on_offline=self._on_offline,
         )
         self._kicks = await self.bus.nc.subscribe(self.kick_subject, cb=self._on_kick)
         self.relay.start()

@@ -30,7 +30,9 @@ class DeviceStream:
 
     def __init__(self, stub: pb_grpc.IngestServiceStub, device_id: str, secret: str) -> None:
         self.requests: asyncio.Queue = asyncio.Queue()
-        self.call = stub.StreamEvents(self._gen(), metadata=[("x-mb-device-id", device_id), ("x-mb-device-secret", secret)])
+        self.call = stub.StreamEvents(
+            self._gen(), metadata=[("x-mb-device-id", device_id), ("x-mb-device-secret", secret)]
+        )
         self.seq = 0
 
     async def _gen(self):

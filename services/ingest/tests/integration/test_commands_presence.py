@@ -25,8 +25,11 @@ async def _answer_commands(stream, outcome=res.CommandAck.OUTCOME_DONE):
             return
         if reply.HasField("command"):
             await stream.send(
-                command_ack=res.CommandAck(command_id=reply.command.command_id, outcome=outcome,
-                                           message=f"{reply.command.name} done at floor 3")
+                command_ack=res.CommandAck(
+                    command_id=reply.command.command_id,
+                    outcome=outcome,
+                    message=f"{reply.command.name} done at floor 3",
+                )
             )
 
 
@@ -36,8 +39,9 @@ async def test_stop_reaches_the_lift_over_its_stream_and_returns_its_ack(app, st
     assert (await stream.ack_for(heartbeat=res.Heartbeat())).code == 0
     answering = asyncio.create_task(_answer_commands(stream))
     reply = await stub.SendCommand(
-        pb.SendCommandRequest(device_id="lift-gdy22-a", name="STOP", args={"reason": "ebike_in_elevator"},
-                              timeout=_timeout(5))
+        pb.SendCommandRequest(
+            device_id="lift-gdy22-a", name="STOP", args={"reason": "ebike_in_elevator"}, timeout=_timeout(5)
+        )
     )
     answering.cancel()
     assert reply.ack.outcome == res.CommandAck.OUTCOME_DONE
@@ -80,7 +84,10 @@ async def test_command_to_an_offline_device_fails_at_once_with_a_clear_message(a
     ("fields", "code"),
     [
         ({"device_id": "lift-gdy22-a", "name": "stop now"}, grpc.StatusCode.INVALID_ARGUMENT),
-        ({"device_id": "lift-gdy22-a", "name": "STOP", "timeout": _timeout(3600)}, grpc.StatusCode.INVALID_ARGUMENT),
+        (
+            {"device_id": "lift-gdy22-a", "name": "STOP", "timeout": _timeout(3600)},
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
         ({"device_id": "no-such-lift", "name": "STOP"}, grpc.StatusCode.NOT_FOUND),
     ],
 )

@@ -23,11 +23,15 @@ def start_ingest(nats_url, database, tmp_path):
     async def _start(**extra_env) -> tuple[subprocess.Popen, str]:
         env = dict(
             os.environ,
-            MB_GRID_ID=grid, MB_NATS_URL=nats_url, MB_DATABASE_URL=database.url,
-            MB_DATABASE_SCHEMA=database.schema or "", MB_GRPC_PORT=str(port), MB_METRICS_PORT="0",
+            MB_GRID_ID=grid,
+            MB_NATS_URL=nats_url,
+            MB_DATABASE_URL=database.url,
+            MB_DATABASE_SCHEMA=database.schema or "",
+            MB_GRPC_PORT=str(port),
+            MB_METRICS_PORT="0",
             **extra_env,
         )
-        log = open(tmp_path / f"ingest-{len(procs)}.log", "w")  # noqa: SIM115 — closed with the process
+        log = open(tmp_path / f"ingest-{len(procs)}.log", "w")
         proc = subprocess.Popen([sys.executable, "-m", "microbrain_ingest"], env=env, stdout=log, stderr=log)
         procs.append(proc)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:

@@ -53,11 +53,19 @@ async def device(app, register):
 
 
 def _event_json(secret: str, seq: int, event_id: str, **extra) -> str:
-    return json.dumps({
-        "secret": secret, "seq": seq,
-        "event": {"event_id": event_id, "occurred_at": datetime.now(UTC).isoformat(), "type": "car_state",
-                  "elevator": {"state": "STATE_RUNNING", "floor": 5}, **extra},
-    })
+    return json.dumps(
+        {
+            "secret": secret,
+            "seq": seq,
+            "event": {
+                "event_id": event_id,
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "type": "car_state",
+                "elevator": {"state": "STATE_RUNNING", "floor": 5},
+                **extra,
+            },
+        }
+    )
 
 
 async def _next(client, topic_suffix: str) -> dict:
@@ -117,8 +125,15 @@ async def test_command_reaches_an_mqtt_device_and_its_ack_comes_back(app, stub, 
 
     async def lift():
         command = await _next(client, "/cmd")
-        reply = {"secret": secret, "seq": 2,
-                 "command_ack": {"command_id": command["command_id"], "outcome": "OUTCOME_DONE", "message": "stopped"}}
+        reply = {
+            "secret": secret,
+            "seq": 2,
+            "command_ack": {
+                "command_id": command["command_id"],
+                "outcome": "OUTCOME_DONE",
+                "message": "stopped",
+            },
+        }
         await client.publish(f"{root}/cmd_ack", json.dumps(reply), qos=1)
 
     answering = asyncio.create_task(lift())

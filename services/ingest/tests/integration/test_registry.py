@@ -28,7 +28,9 @@ async def test_reflection_lists_ingest_and_health(app):
 
 async def test_register_returns_secret_once_and_get_never_shows_it(stub, register, settings):
     device, secret = await register(
-        "lift-gdy22-a", name="耕读园 22 号 A 梯", place_id="gengduyuan-22",
+        "lift-gdy22-a",
+        name="耕读园 22 号 A 梯",
+        place_id="gengduyuan-22",
         location=common_pb2.GeoPoint(lat=31.1872, lon=121.3951),
     )
     assert secret.startswith("mbd_") and len(secret) > 40
@@ -42,10 +44,17 @@ async def test_register_returns_secret_once_and_get_never_shows_it(stub, registe
 @pytest.mark.parametrize(
     ("request_fields", "code", "words"),
     [
-        ({"device_id": "Bad Id!", "kind": res.DEVICE_KIND_CAMERA}, grpc.StatusCode.INVALID_ARGUMENT, "device_id"),
+        (
+            {"device_id": "Bad Id!", "kind": res.DEVICE_KIND_CAMERA},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "device_id",
+        ),
         ({"device_id": "cam-1", "kind": 0}, grpc.StatusCode.INVALID_ARGUMENT, "kind must be one of"),
-        ({"device_id": "cam-1", "kind": res.DEVICE_KIND_CAMERA, "grid_id": "longbai"},
-         grpc.StatusCode.INVALID_ARGUMENT, "this ingest serves grid"),
+        (
+            {"device_id": "cam-1", "kind": res.DEVICE_KIND_CAMERA, "grid_id": "longbai"},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "this ingest serves grid",
+        ),
     ],
 )
 async def test_register_refuses_bad_requests_with_a_message(stub, request_fields, code, words):
@@ -76,8 +85,9 @@ async def test_list_pages_through_every_device_with_filters(stub, register):
     seen, token = [], ""
     while True:
         reply = await stub.ListDevices(
-            pb.ListDevicesRequest(page=common_pb2.PageRequest(page_size=2, page_token=token),
-                                  kind=res.DEVICE_KIND_WIFI_PROBE)
+            pb.ListDevicesRequest(
+                page=common_pb2.PageRequest(page_size=2, page_token=token), kind=res.DEVICE_KIND_WIFI_PROBE
+            )
         )
         seen += [d.device_id for d in reply.devices]
         token = reply.page.next_page_token

@@ -72,16 +72,33 @@ def _future(h):
     ("make", "code", "words"),
     [
         (lambda h: h.lift_event(event_id="has spaces"), grpc.StatusCode.INVALID_ARGUMENT, "event_id"),
-        (lambda h: h.event("Car State", elevator=res.ElevatorStatus()), grpc.StatusCode.INVALID_ARGUMENT, "type"),
+        (
+            lambda h: h.event("Car State", elevator=res.ElevatorStatus()),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "type",
+        ),
         (_future, grpc.StatusCode.INVALID_ARGUMENT, "in the future"),
-        (lambda h: h.event("probe_count", wifi=res.WifiProbeCount(zone_id="x")),
-         grpc.StatusCode.INVALID_ARGUMENT, "cannot send a 'wifi' body"),
-        (lambda h: h.lift_event(grid_id="longbai"), grpc.StatusCode.FAILED_PRECONDITION, "registered in grid"),
+        (
+            lambda h: h.event("probe_count", wifi=res.WifiProbeCount(zone_id="x")),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "cannot send a 'wifi' body",
+        ),
+        (
+            lambda h: h.lift_event(grid_id="longbai"),
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "registered in grid",
+        ),
         (lambda h: h.event("blob", raw=b"x" * 70_000), grpc.StatusCode.RESOURCE_EXHAUSTED, "limit is 65536"),
-        (lambda h: h.lift_event(alarm=res.DeviceAlarmInfo(code="fault")), grpc.StatusCode.INVALID_ARGUMENT,
-         "alarm.severity"),
-        (lambda h: res.DeviceEvent(event_id="e-1", type="car_state"), grpc.StatusCode.INVALID_ARGUMENT,
-         "occurred_at is required"),
+        (
+            lambda h: h.lift_event(alarm=res.DeviceAlarmInfo(code="fault")),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "alarm.severity",
+        ),
+        (
+            lambda h: res.DeviceEvent(event_id="e-1", type="car_state"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "occurred_at is required",
+        ),
     ],
 )
 async def test_bad_event_is_refused_in_its_ack_and_the_stream_goes_on(
@@ -151,7 +168,8 @@ async def test_the_devices_trace_continues_through_ingest_onto_the_bus(app, stub
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
     call = stub.StreamEvents(
         metadata=[
-            ("x-mb-device-id", "lift-gdy22-a"), ("x-mb-device-secret", secret),
+            ("x-mb-device-id", "lift-gdy22-a"),
+            ("x-mb-device-secret", secret),
             ("traceparent", f"00-{trace_id}-00f067aa0ba902b7-01"),
         ]
     )

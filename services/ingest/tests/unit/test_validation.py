@@ -15,7 +15,12 @@ RADIO = DeviceInfo("radio-unit-01", "jinhui-shanghong", res.DEVICE_KIND_FIELD_UN
 
 
 def gps_event(at: datetime = NOW, lat: float = 31.186, **kw) -> res.DeviceEvent:
-    ev = res.DeviceEvent(event_id="e-1", type="gps_fix", gps=res.GpsFix(position=common_pb2.GeoPoint(lat=lat, lon=121.39)), **kw)
+    ev = res.DeviceEvent(
+        event_id="e-1",
+        type="gps_fix",
+        gps=res.GpsFix(position=common_pb2.GeoPoint(lat=lat, lon=121.39)),
+        **kw,
+    )
     ev.occurred_at.FromDatetime(at)
     return ev
 

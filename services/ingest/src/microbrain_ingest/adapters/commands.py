@@ -74,9 +74,7 @@ class CommandRouter:
             try:
                 msg = await acks.next_msg(timeout=max(deadline - loop.time(), 0.001))
             except (NatsTimeout, TimeoutError):
-                raise CommandUndelivered(
-                    f"device {device_id} did not ack {command.name} within {timeout:g}s"
-                ) from None
+                raise CommandUndelivered(f"device {device_id} did not ack {command.name} within {timeout:g}s") from None
             return resources_pb2.CommandAck.FromString(msg.data)
         finally:
             await acks.unsubscribe()

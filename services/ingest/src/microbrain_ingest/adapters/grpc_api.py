@@ -105,7 +105,11 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
             await self.app.kick(device.device_id)  # open connections must re-authenticate
         log.info(
             "device updated",
-            extra={"device_id": device.device_id, "enabled": device.enabled, "rotated": request.rotate_secret},
+            extra={
+                "device_id": device.device_id,
+                "enabled": device.enabled,
+                "rotated": request.rotate_secret,
+            },
         )
         return pb.UpdateDeviceResponse(device=device_to_proto(device), secret=secret)
 
@@ -113,7 +117,10 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
         timeout = request.timeout.ToTimedelta() if request.HasField("timeout") else timedelta(seconds=10)
         async with self.app.sessions() as session:
             device, command = await service.issue_command(
-                session=session, device_id=request.device_id, name=request.name, args=dict(request.args),
+                session=session,
+                device_id=request.device_id,
+                name=request.name,
+                args=dict(request.args),
                 timeout=timeout,
             )
             await session.commit()
@@ -125,8 +132,12 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
             reason = str(exc)
         async with self.app.sessions() as session:
             await service.finish_command(
-                session=session, grid_id=device.grid_id, device_id=device.device_id, command=command,
-                ack=ack, reason=reason,
+                session=session,
+                grid_id=device.grid_id,
+                device_id=device.device_id,
+                command=command,
+                ack=ack,
+                reason=reason,
             )
             await session.commit()
         self.app.relay.notify()
@@ -197,7 +208,11 @@ class DeviceStream:
                     await self.app.router.acked(request.command_ack)
                     self.out.put_nowait(pb.StreamEventsResponse(ack=pb.Ack(seq=request.seq)))
                 else:
-                    self._refuse(request.seq, "", errors.InvalidArgument("empty message: set event, heartbeat or command_ack"))
+                    self._refuse(
+                        request.seq,
+                        "",
+                        errors.InvalidArgument("empty message: set event, heartbeat or command_ack"),
+                    )
             if self.tasks:
                 await asyncio.gather(*self.tasks, return_exceptions=True)
         except asyncio.CancelledError:
@@ -209,9 +224,7 @@ class DeviceStream:
     def _refuse(self, seq: int, event_id: str, err: errors.DomainError) -> None:
         REFUSED.labels("grpc", err.code.name).inc()
         self.out.put_nowait(
-            pb.StreamEventsResponse(
-                ack=pb.Ack(seq=seq, event_id=event_id, code=err.code.value[0], message=err.message)
-            )
+            pb.StreamEventsResponse(ack=pb.Ack(seq=seq, event_id=event_id, code=err.code.value[0], message=err.message))
         )
 
     async def _accept(self, seq: int, event: resources_pb2.DeviceEvent) -> None:

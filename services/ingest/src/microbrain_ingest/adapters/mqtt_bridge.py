@@ -45,6 +45,7 @@ class MqttBridge:
         self._commands: dict[str, object] = {}
         self._client: aiomqtt.Client | None = None
         self._task: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()
         self.connected = asyncio.Event()
 
     async def start(self) -> None:
@@ -65,7 +66,9 @@ class MqttBridge:
             self._auth.pop(device_id, None)
             subscription = self._commands.pop(device_id, None)
             if subscription is not None:
-                asyncio.ensure_future(subscription.unsubscribe())
+                task = asyncio.create_task(subscription.unsubscribe())
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
 
     async def _run(self) -> None:
         backoff = 1.0

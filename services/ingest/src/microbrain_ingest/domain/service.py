@@ -59,7 +59,12 @@ def kind_name(kind: int) -> str:
 def to_info(device: Device) -> DeviceInfo:
     """The hot-path view of a device row."""
     return DeviceInfo(
-        device.device_id, device.grid_id, device.kind, device.place_id, device.lat, device.lon,
+        device.device_id,
+        device.grid_id,
+        device.kind,
+        device.place_id,
+        device.lat,
+        device.lon,
         device.credential_version,
     )
 
@@ -125,12 +130,11 @@ async def register_device(*, session: AsyncSession, cmd: RegisterDevice, service
         )
     if cmd.grid_id and cmd.grid_id != service_grid:
         raise errors.InvalidArgument(
-            f"this ingest serves grid {service_grid!r}; register devices of grid {cmd.grid_id!r} with that grid's ingest"
+            f"this ingest serves grid {service_grid!r}; "
+            f"register devices of grid {cmd.grid_id!r} with that grid's ingest"
         )
     if cmd.kind not in ALLOWED_BODIES:
-        raise errors.InvalidArgument(
-            f"kind must be one of {', '.join(kind_name(k) for k in ALLOWED_BODIES)}"
-        )
+        raise errors.InvalidArgument(f"kind must be one of {', '.join(kind_name(k) for k in ALLOWED_BODIES)}")
     if (cmd.lat is None) != (cmd.lon is None) or (
         cmd.lat is not None and not (-90 <= cmd.lat <= 90 and -180 <= cmd.lon <= 180)
     ):
@@ -317,9 +321,7 @@ def recorded_events(
 # ---------------------------------------------------------------- presence
 
 
-async def save_presence(
-    *, session: AsyncSession, seen: dict[str, tuple[datetime, int]]
-) -> list[str]:
+async def save_presence(*, session: AsyncSession, seen: dict[str, tuple[datetime, int]]) -> list[str]:
     """Saves last-seen times; devices that were offline go online (event in the outbox). Returns those ids."""
     came_online = []
     for device_id, (at, transport) in seen.items():
@@ -334,7 +336,9 @@ async def save_presence(
             came_online.append(device_id)
             event_id = f"{device_id}:online:{at.timestamp():.3f}"
             await add_to_outbox(
-                session, outbox, subject(device.grid_id, DOMAIN, "device_online"),
+                session,
+                outbox,
+                subject(device.grid_id, DOMAIN, "device_online"),
                 events_pb2.DeviceWentOnline(
                     meta=event_meta(device.grid_id, event_id, at),
                     device=device_ref(device.grid_id, device_id),
@@ -356,9 +360,7 @@ async def mark_silent_offline(*, session: AsyncSession, now: datetime, misses: i
             continue
         # Conditional update: with several replicas only one of them reports the transition.
         result = await session.execute(
-            update(Device)
-            .where(Device.device_id == device.device_id, Device.online.is_(True))
-            .values(online=False)
+            update(Device).where(Device.device_id == device.device_id, Device.online.is_(True)).values(online=False)
         )
         if result.rowcount != 1:
             continue
@@ -414,12 +416,19 @@ async def issue_command(
     )
     session.add(
         CommandRecord(
-            command_id=command.command_id, device_id=device_id, name=name, args=dict(args),
-            issued_at=now, deadline=now + timeout, status="issued",
+            command_id=command.command_id,
+            device_id=device_id,
+            name=name,
+            args=dict(args),
+            issued_at=now,
+            deadline=now + timeout,
+            status="issued",
         )
     )
     await add_to_outbox(
-        session, outbox, subject(device.grid_id, DOMAIN, "command_issued"),
+        session,
+        outbox,
+        subject(device.grid_id, DOMAIN, "command_issued"),
         events_pb2.CommandIssued(
             meta=event_meta(device.grid_id, f"{command.command_id}:issued", now),
             device=device_ref(device.grid_id, device_id),
@@ -446,9 +455,7 @@ async def finish_command(
     if ack is not None:
         record.status, record.outcome, record.message = "acked", ack.outcome, ack.message[:500]
         event_id = f"{command.command_id}:acked"
-        event = events_pb2.CommandAcked(
-            meta=event_meta(grid_id, event_id, now), device=ref, command=command, ack=ack
-        )
+        event = events_pb2.CommandAcked(meta=event_meta(grid_id, event_id, now), device=ref, command=command, ack=ack)
         event.latency.FromTimedelta(now - command.issued_at.ToDatetime(tzinfo=now.tzinfo))
         name = "command_acked"
     else:
