@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import logging
+import time
 from datetime import timedelta
 
 import grpc
@@ -16,7 +17,7 @@ from microbrain_ingest.adapters.commands import CommandUndelivered
 from microbrain_ingest.adapters.mappers import device_to_proto
 from microbrain_ingest.domain import service
 from microbrain_ingest.domain.models import DeviceInfo
-from microbrain_ingest.metrics import REFUSED
+from microbrain_ingest.metrics import COMMAND_SECONDS, REFUSED
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +126,14 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
             )
             await session.commit()
         self.app.relay.notify()
-        ack, reason = None, ""
+        ack, reason, started = None, "", time.perf_counter()
         try:
             ack = await self.app.router.send(device.device_id, command, timeout.total_seconds())
         except CommandUndelivered as exc:
             reason = str(exc)
+        COMMAND_SECONDS.labels(command.name, "timed_out" if ack is None else "acked").observe(
+            time.perf_counter() - started
+        )
         async with self.app.sessions() as session:
             await service.finish_command(
                 session=session,
