@@ -29,19 +29,12 @@ class DeviceStream:
     """A device's side of StreamEvents: send requests, read acks and commands."""
 
     def __init__(self, stub: pb_grpc.IngestServiceStub, device_id: str, secret: str) -> None:
-        self.requests: asyncio.Queue = asyncio.Queue()
-        self.call = stub.StreamEvents(
-            self._gen(), metadata=[("x-mb-device-id", device_id), ("x-mb-device-secret", secret)]
-        )
+        self.call = stub.StreamEvents(metadata=[("x-mb-device-id", device_id), ("x-mb-device-secret", secret)])
         self.seq = 0
-
-    async def _gen(self):
-        while (item := await self.requests.get()) is not None:
-            yield item
 
     async def send(self, **message) -> int:
         self.seq += 1
-        await self.requests.put(pb.StreamEventsRequest(seq=self.seq, **message))
+        await self.call.write(pb.StreamEventsRequest(seq=self.seq, **message))
         return self.seq
 
     async def recv(self, timeout: float = 10) -> pb.StreamEventsResponse:
@@ -54,10 +47,6 @@ class DeviceStream:
             reply = await self.recv()
             if reply.HasField("ack") and reply.ack.seq == seq:
                 return reply.ack
-
-    async def close(self) -> None:
-        await self.requests.put(None)
-        self.call.cancel()
 
 
 @pytest.fixture
