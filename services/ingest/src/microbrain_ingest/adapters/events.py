@@ -47,7 +47,7 @@ class EventStore:
         failpoint("ingest.after_persist")
         outcome = "duplicate" if acks[0].duplicate else "stored"
         EVENT_STORE_SECONDS.labels(label, outcome).observe(time.perf_counter() - started)
-        return pb.Ack(event_id=event.event_id, duplicate=acks[0].duplicate, stream_sequence=acks[0].seq)
+        return pb.Ack(event_id=event.event_id, duplicate=bool(acks[0].duplicate), stream_sequence=acks[0].seq)
 
     async def _publish(self, device, event, transport) -> list[asyncio.Future]:
         return [

