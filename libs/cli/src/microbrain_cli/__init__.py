@@ -1,0 +1,1 @@
+"""Microbrain command line: `microbrain up` (the local runner) and `microbrain simulate` (devices)."""

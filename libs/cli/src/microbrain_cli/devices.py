@@ -1,0 +1,212 @@
+"""Behaviour of simulated devices: what each kind reports and how it answers commands (no I/O)."""
+
+import math
+import random
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.timestamp_pb2 import Timestamp
+from microbrain.common.v1 import common_pb2
+from microbrain.ingest.v1 import resources_pb2 as res
+
+from microbrain_cli.scenario import DeviceSpec
+
+# The town runs on Shanghai time (no DST); the crowd curve follows the local hour, events carry UTC.
+_SHANGHAI = timezone(timedelta(hours=8))
+_METRES_PER_DEG_LAT = 111_320.0
+# Floors of the lift: one basement, no floor 0 (the proto uses 0 for "unknown").
+_LOWEST_FLOOR, _TOP_FLOOR = -1, 18
+
+
+def timestamp(when: datetime) -> Timestamp:
+    """Converts an aware datetime to a protobuf Timestamp."""
+    ts = Timestamp()
+    ts.FromDatetime(when)
+    return ts
+
+
+def command_ack(cmd: res.Command, outcome: int, message: str, now: datetime) -> res.CommandAck:
+    """Builds the answer to a command."""
+    return res.CommandAck(command_id=cmd.command_id, outcome=outcome, message=message, acked_at=timestamp(now))
+
+
+class SimDevice:
+    """A simulated device: reports one event type every `interval` seconds and rejects commands."""
+
+    event_type = ""
+    interval = 30.0
+
+    def __init__(self, spec: DeviceSpec, rng: random.Random | None = None) -> None:
+        self.spec = spec
+        self.rng = rng or random.Random()
+
+    def next_event(self, now: datetime | None = None) -> res.DeviceEvent:
+        """Advances the device's state and returns its next event, stamped now (UTC)."""
+        now = now or datetime.now(UTC)
+        event = res.DeviceEvent(event_id=str(uuid.uuid4()), occurred_at=timestamp(now), type=self.event_type)
+        self._fill(event, now)
+        return event
+
+    def _fill(self, event: res.DeviceEvent, now: datetime) -> None:
+        raise NotImplementedError
+
+    def handle_command(self, cmd: res.Command, now: datetime | None = None) -> res.CommandAck:
+        """Carries out a command and returns the ack; this kind takes none."""
+        now = now or datetime.now(UTC)
+        return command_ack(cmd, res.CommandAck.OUTCOME_REJECTED, f"{self.spec.device_id} takes no commands", now)
+
+
+class LiftController(SimDevice):
+    """A lift car going between floors -1 and 18; STOP holds it where it is, RESUME releases it."""
+
+    event_type = "car_state"
+    interval = 3.0
+    S = res.ElevatorStatus
+
+    def __init__(self, spec: DeviceSpec, rng: random.Random | None = None) -> None:
+        super().__init__(spec, rng)
+        self.floor = 1
+        self.target = 1
+        self.state = self.S.STATE_IDLE
+        self.occupied = False
+        self.load_kg = 0
+
+    def _step(self) -> None:
+        if self.state in (self.S.STATE_STOPPED, self.S.STATE_OUT_OF_SERVICE):
+            return
+        if self.state == self.S.STATE_RUNNING:
+            self.floor += 1 if self.target > self.floor else -1
+            if self.floor == 0:  # there is no floor 0: basement -1 is next to ground floor 1
+                self.floor += 1 if self.target > 0 else -1
+            if self.floor == self.target:
+                self.state = self.S.STATE_DOORS_OPEN
+        elif self.state == self.S.STATE_DOORS_OPEN:
+            self.state = self.S.STATE_IDLE
+            # People get in or out while the doors are open.
+            self.occupied = self.rng.random() < 0.5
+            self.load_kg = self.rng.randint(60, 240) if self.occupied else 0
+        elif self.rng.random() < 0.6:  # idle: somebody calls the car
+            floors = [f for f in range(_LOWEST_FLOOR, _TOP_FLOOR + 1) if f not in (0, self.floor)]
+            self.target = self.rng.choice(floors)
+            self.state = self.S.STATE_RUNNING
+
+    def _fill(self, event: res.DeviceEvent, now: datetime) -> None:
+        self._step()
+        event.elevator.CopyFrom(self.status())
+
+    def status(self) -> res.ElevatorStatus:
+        """Returns the car's current state without advancing it."""
+        return res.ElevatorStatus(state=self.state, floor=self.floor, occupied=self.occupied, load_kg=self.load_kg)
+
+    def handle_command(self, cmd: res.Command, now: datetime | None = None) -> res.CommandAck:
+        """STOP holds the car at its floor, RESUME releases it; anything else is rejected."""
+        now = now or datetime.now(UTC)
+        if cmd.name == "STOP":
+            self.state = self.S.STATE_STOPPED
+            return command_ack(cmd, res.CommandAck.OUTCOME_DONE, f"car stopped at floor {self.floor}", now)
+        if cmd.name == "RESUME":
+            if self.state == self.S.STATE_STOPPED:
+                self.state = self.S.STATE_IDLE
+            return command_ack(cmd, res.CommandAck.OUTCOME_DONE, "car resumed", now)
+        return command_ack(
+            cmd, res.CommandAck.OUTCOME_REJECTED, f"unknown command {cmd.name!r}; takes STOP, RESUME", now
+        )
+
+
+class Camera(SimDevice):
+    """A camera reporting that its video is fine (frames go to vision, not through ingest)."""
+
+    event_type = "camera_status"
+    interval = 30.0
+
+    def _fill(self, event: res.DeviceEvent, now: datetime) -> None:
+        event.camera.video_ok = True
+
+
+class WifiProbe(SimDevice):
+    """A Wi-Fi probe counting phones in its crowd zone, 40-70% of the warning threshold over a day."""
+
+    event_type = "probe_count"
+    interval = 15.0
+
+    def crowd_fraction(self, now: datetime) -> float:
+        """Share of the zone's warning threshold expected at this local time, without noise."""
+        local = now.astimezone(_SHANGHAI)
+        hour = local.hour + local.minute / 60
+        # Quietest at 07:00, busiest at 19:00 (mall evening and night market); a cosine is smooth enough.
+        return 0.55 - 0.15 * math.cos(2 * math.pi * (hour - 7) / 24)
+
+    def _fill(self, event: res.DeviceEvent, now: datetime) -> None:
+        mean = self.crowd_fraction(now) * self.spec.zone_warning
+        count = max(0, round(self.rng.gauss(mean, 0.03 * self.spec.zone_warning)))
+        event.wifi.CopyFrom(
+            res.WifiProbeCount(
+                zone_id=self.spec.zone_id,
+                unique_devices=count,
+                window=Duration(seconds=round(self.interval)),
+            )
+        )
+
+
+class FieldUnitRadio(SimDevice):
+    """A field unit's radio (单兵) walking about near the grid centre and slowly draining its battery."""
+
+    event_type = "gps_fix"
+    interval = 5.0
+    # How far from the centre a unit wanders before it turns back, in metres.
+    radius_m = 600.0
+
+    def __init__(self, spec: DeviceSpec, rng: random.Random | None = None) -> None:
+        super().__init__(spec, rng)
+        self.centre = (spec.lat, spec.lon)
+        # Start somewhere in the grid rather than all units on the same spot.
+        self.north_m = self.rng.uniform(-200, 200)
+        self.east_m = self.rng.uniform(-200, 200)
+        self.heading = self.rng.uniform(0, 360)
+        self.battery = self.rng.randint(60, 100)
+
+    def position(self) -> tuple[float, float]:
+        """Returns the current (lat, lon)."""
+        lat = self.centre[0] + self.north_m / _METRES_PER_DEG_LAT
+        lon = self.centre[1] + self.east_m / (_METRES_PER_DEG_LAT * math.cos(math.radians(self.centre[0])))
+        return lat, lon
+
+    def _fill(self, event: res.DeviceEvent, now: datetime) -> None:
+        speed = max(0.0, self.rng.gauss(1.2, 0.4))  # walking pace
+        self.heading = (self.heading + self.rng.gauss(0, 30)) % 360
+        if math.hypot(self.north_m, self.east_m) > self.radius_m:
+            # Head back towards the centre, so units stay in their grid.
+            self.heading = math.degrees(math.atan2(-self.east_m, -self.north_m)) % 360
+        step = speed * self.interval
+        self.north_m += step * math.cos(math.radians(self.heading))
+        self.east_m += step * math.sin(math.radians(self.heading))
+        if self.rng.random() < 0.05:
+            self.battery -= 1
+        if self.battery < 15:  # back on the charger
+            self.battery = 100
+        lat, lon = self.position()
+        event.gps.CopyFrom(
+            res.GpsFix(
+                position=common_pb2.GeoPoint(lat=lat, lon=lon, accuracy_m=5.0),
+                speed_mps=speed,
+                heading_deg=self.heading,
+                battery_percent=self.battery,
+            )
+        )
+
+
+_BY_KIND: dict[int, type[SimDevice]] = {
+    res.DEVICE_KIND_ELEVATOR_CONTROLLER: LiftController,
+    res.DEVICE_KIND_CAMERA: Camera,
+    res.DEVICE_KIND_WIFI_PROBE: WifiProbe,
+    res.DEVICE_KIND_FIELD_UNIT_RADIO: FieldUnitRadio,
+}
+
+
+def make_device(spec: DeviceSpec, rng: random.Random | None = None) -> SimDevice:
+    """Returns the simulated device for a scenario device."""
+    try:
+        return _BY_KIND[spec.kind](spec, rng)
+    except KeyError:
+        raise ValueError(f"no simulator for {spec.device_id} of kind {spec.kind}") from None

