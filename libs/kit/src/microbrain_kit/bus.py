@@ -91,14 +91,21 @@ class Bus:
         """Publishes and waits until JetStream has stored it (or knows it as a duplicate)."""
         return await self.js.publish(subject, message.SerializeToString(), headers=self.headers(msg_id))
 
-    async def publish_async(self, subject: str, message: Message, *, msg_id: str) -> asyncio.Future:
-        """Publishes without waiting; the returned future resolves to the PubAck (pipelined publishing)."""
-        return await self.js.publish_async(subject, message.SerializeToString(), headers=self.headers(msg_id))
+    async def publish_async(
+        self, subject: str, message: Message, *, msg_id: str, trace: dict[str, str] | None = None
+    ) -> asyncio.Future:
+        """Publishes without waiting; the returned future resolves to the PubAck (pipelined publishing).
+
+        trace: a trace carrier from telemetry.inject() to reuse (hot paths); the current context when None.
+        """
+        return await self.js.publish_async(subject, message.SerializeToString(), headers=self.headers(msg_id, trace))
 
     @staticmethod
-    def headers(msg_id: str) -> dict[str, str]:
-        """Nats-Msg-Id for de-duplication plus the current W3C trace context."""
-        return telemetry.inject({"Nats-Msg-Id": msg_id})
+    def headers(msg_id: str, trace: dict[str, str] | None = None) -> dict[str, str]:
+        """Nats-Msg-Id for de-duplication plus the W3C trace context (current, or the given carrier)."""
+        if trace is None:
+            return telemetry.inject({"Nats-Msg-Id": msg_id})
+        return {"Nats-Msg-Id": msg_id, **trace}
 
     async def close(self) -> None:
         """Drains subscriptions and pending publishes, then closes."""

@@ -59,6 +59,7 @@ class App:
             duplicate_window_s=self.settings.dedupe_window_s,
         )
         self.events = EventStore(self.bus)
+        self.events.start()
         self.router = CommandRouter(self.bus, self.settings.grid_id)
         self.relay = OutboxRelay(self.sessions, outbox, self.bus)
         self.presence = Presence(
@@ -86,6 +87,7 @@ class App:
         await self._kicks.unsubscribe()
         await self.presence.stop()
         await self.relay.stop()
+        await self.events.stop()
         await self.bus.close()
         await self.engine.dispose()
 

@@ -40,13 +40,20 @@ class DeviceStream:
     async def recv(self, timeout: float = 10) -> pb.StreamEventsResponse:
         return await asyncio.wait_for(self.call.read(), timeout)
 
+    async def acks(self, count: int) -> list[pb.Ack]:
+        """Reads responses until count acks have come (commands in between are skipped)."""
+        out: list[pb.Ack] = []
+        while len(out) < count:
+            out += (await self.recv()).acks
+        return out
+
     async def ack_for(self, **message) -> pb.Ack:
         """Sends one message and returns the ack answering it."""
         seq = await self.send(**message)
         while True:
-            reply = await self.recv()
-            if reply.HasField("ack") and reply.ack.seq == seq:
-                return reply.ack
+            for ack in (await self.recv()).acks:
+                if ack.seq == seq:
+                    return ack
 
 
 @pytest.fixture

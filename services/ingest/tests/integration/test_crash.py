@@ -55,7 +55,8 @@ async def _send_once(target: str, secret: str, event: res.DeviceEvent) -> pb.Ack
         await call.write(pb.StreamEventsRequest(seq=1, event=event))
         reply = await call.read()
         call.cancel()
-        return reply.ack
+        [ack] = reply.acks
+        return ack
 
 
 async def test_crash_after_persist_before_ack_then_resend_is_stored_once(start_ingest, js, h):

@@ -42,11 +42,9 @@ async def test_many_pipelined_events_each_get_their_ack(app, register, open_stre
     _, secret = await register()
     stream = open_stream("lift-gdy22-a", secret)
     seqs = {await stream.send(event=h.lift_event(floor=i % 18)) for i in range(300)}
-    acked = set()
-    while acked != seqs:
-        reply = await stream.recv()
-        assert reply.ack.code == 0, reply.ack.message
-        acked.add(reply.ack.seq)
+    acks = await stream.acks(300)
+    assert all(a.code == 0 for a in acks), [a.message for a in acks if a.code]
+    assert {a.seq for a in acks} == seqs
     assert len(await h.stream_messages(js, app.stream, f"mb.{app.settings.grid_id}.ingest.device_event")) == 300
 
 
@@ -174,7 +172,7 @@ async def test_the_devices_trace_continues_through_ingest_onto_the_bus(app, stub
         ]
     )
     await call.write(pb.StreamEventsRequest(seq=1, event=h.lift_event()))
-    ack = (await call.read()).ack
+    [ack] = (await call.read()).acks
     call.cancel()
     msg = await js.get_msg(app.stream, ack.stream_sequence)
     assert msg.headers["traceparent"].split("-")[1] == trace_id

@@ -26,8 +26,10 @@ def gps_event(at: datetime = NOW, lat: float = 31.186, **kw) -> res.DeviceEvent:
 
 
 def test_a_good_event_passes_and_clock_skew_within_the_allowance_is_fine():
-    service.validate_event(RADIO, gps_event(NOW + timedelta(seconds=299)), now=NOW, limits=LIMITS)
-    service.validate_event(RADIO, gps_event(NOW - timedelta(days=3)), now=NOW, limits=LIMITS)  # buffered offline
+    service.validate_event(RADIO, gps_event(NOW + timedelta(seconds=299)), now_s=NOW.timestamp(), limits=LIMITS)
+    service.validate_event(
+        RADIO, gps_event(NOW - timedelta(days=3)), now_s=NOW.timestamp(), limits=LIMITS
+    )  # buffered offline
 
 
 @pytest.mark.parametrize(
@@ -41,19 +43,19 @@ def test_a_good_event_passes_and_clock_skew_within_the_allowance_is_fine():
 )
 def test_bad_events_raise_errors_that_say_what_to_fix(event, error, words):
     with pytest.raises(error) as exc:
-        service.validate_event(RADIO, event, now=NOW, limits=LIMITS)
+        service.validate_event(RADIO, event, now_s=NOW.timestamp(), limits=LIMITS)
     assert words in exc.value.message
 
 
 def test_any_kind_may_send_a_raw_vendor_body_but_not_another_kinds_body():
-    service.validate_event(RADIO, gps_event(raw=b"vendor"), now=NOW, limits=LIMITS)
+    service.validate_event(RADIO, gps_event(raw=b"vendor"), now_s=NOW.timestamp(), limits=LIMITS)
     with pytest.raises(errors.InvalidArgument, match="cannot send a 'elevator' body"):
-        service.validate_event(RADIO, gps_event(elevator=res.ElevatorStatus()), now=NOW, limits=LIMITS)
+        service.validate_event(RADIO, gps_event(elevator=res.ElevatorStatus()), now_s=NOW.timestamp(), limits=LIMITS)
 
 
 def test_events_become_an_event_message_and_an_alarm_when_the_device_raises_one():
     alarm = res.DeviceAlarmInfo(code="sos", severity=common_pb2.SEVERITY_CRITICAL)
-    out = service.recorded_events(RADIO, gps_event(alarm=alarm), res.TRANSPORT_GRPC)
+    out = service.EventRecorder(RADIO, res.TRANSPORT_GRPC, {}).records(gps_event(alarm=alarm))
     assert [(s, i) for s, i, _ in out] == [
         ("mb.jinhui-shanghong.ingest.device_event", "e-1"),
         ("mb.jinhui-shanghong.ingest.device_alarm", "e-1:alarm"),

@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import functools
 import logging
 import time
 from datetime import timedelta
@@ -10,8 +11,7 @@ import grpc
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
 from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from microbrain.ingest.v1 import resources_pb2
-from microbrain_kit import errors
-from microbrain_kit.db import utcnow
+from microbrain_kit import errors, telemetry
 
 from microbrain_ingest.adapters.commands import CommandUndelivered
 from microbrain_ingest.adapters.mappers import device_to_proto
@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 
 DEVICE_ID_KEY, DEVICE_SECRET_KEY = "x-mb-device-id", "x-mb-device-secret"
 MAX_PAGE = 1000
+MAX_BATCH = 1000
 GRPC = resources_pb2.TRANSPORT_GRPC
-_END = object()
 
 
 def _page_token(device_id: str) -> str:
@@ -163,14 +163,24 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
 
 
 class DeviceStream:
-    """One device's live gRPC stream: stores events concurrently, acks each once durable, sends commands."""
+    """One device's live gRPC stream: stores events concurrently, acks each once durable, sends commands.
+
+    Acks that are ready together go out in one response; the reader never waits for storage, only for
+    room under max_inflight_per_stream (back-pressure on a device that sends faster than JetStream stores).
+    """
 
     def __init__(self, app, device: DeviceInfo) -> None:
         self.app, self.device = app, device
-        self.out: asyncio.Queue = asyncio.Queue()
+        self.acks: list[pb.Ack] = []
+        self.commands: list[resources_pb2.Command] = []
+        self.wake = asyncio.Event()
+        self.ended = False
         self.inflight = asyncio.Semaphore(app.settings.max_inflight_per_stream)
-        self.tasks: set[asyncio.Task] = set()
+        self.pending = 0
+        self.drained = asyncio.Event()
         self.closed_because: errors.DomainError | None = None
+        # Every event of the stream belongs to the stream's trace: read the carrier once, not per event.
+        self.recorder = service.EventRecorder(device, GRPC, telemetry.inject())
 
     async def run(self, request_iterator):
         """Yields acks and commands until the device hangs up or is kicked."""
@@ -179,10 +189,16 @@ class DeviceStream:
         log.info("device stream opened", extra={"device_id": self.device.device_id})
         try:
             while True:
-                item = await self.out.get()
-                if item is _END:
+                if not (self.acks or self.commands or self.ended):
+                    await self.wake.wait()
+                self.wake.clear()
+                while self.commands:
+                    yield pb.StreamEventsResponse(command=self.commands.pop(0))
+                if self.acks:
+                    acks, self.acks = self.acks, []
+                    yield pb.StreamEventsResponse(acks=acks)
+                if self.ended and not (self.acks or self.commands):
                     break
-                yield item
             if self.closed_because is not None:
                 raise self.closed_because
         finally:
@@ -193,10 +209,19 @@ class DeviceStream:
     def close(self, reason: errors.DomainError) -> None:
         """Ends the stream with a status (device disabled, secret rotated, replaced by a newer stream)."""
         self.closed_because = reason
-        self.out.put_nowait(_END)
+        self._end()
+
+    def _end(self) -> None:
+        self.ended = True
+        self.wake.set()
+
+    def _ack(self, ack: pb.Ack) -> None:
+        self.acks.append(ack)
+        self.wake.set()
 
     async def deliver(self, command: resources_pb2.Command) -> None:
-        self.out.put_nowait(pb.StreamEventsResponse(command=command))
+        self.commands.append(command)
+        self.wake.set()
 
     async def _read(self, request_iterator) -> None:
         presence, device_id = self.app.presence, self.device.device_id
@@ -205,47 +230,52 @@ class DeviceStream:
                 presence.seen(device_id, GRPC)
                 which = request.WhichOneof("message")
                 if which == "event":
-                    await self._accept(request.seq, request.event)
+                    await self._accept(request.seq, 0, request.event)
+                elif which == "batch":
+                    await self._accept_batch(request.seq, request.batch.events)
                 elif which == "heartbeat":
-                    self.out.put_nowait(pb.StreamEventsResponse(ack=pb.Ack(seq=request.seq)))
+                    self._ack(pb.Ack(seq=request.seq))
                 elif which == "command_ack":
                     await self.app.router.acked(request.command_ack)
-                    self.out.put_nowait(pb.StreamEventsResponse(ack=pb.Ack(seq=request.seq)))
+                    self._ack(pb.Ack(seq=request.seq))
                 else:
-                    self._refuse(
-                        request.seq,
-                        "",
-                        errors.InvalidArgument("empty message: set event, heartbeat or command_ack"),
-                    )
-            if self.tasks:
-                await asyncio.gather(*self.tasks, return_exceptions=True)
+                    empty = errors.InvalidArgument("empty message: set event, batch, heartbeat or command_ack")
+                    self._refuse(request.seq, 0, "", empty)
+            while self.pending:  # the device half-closed: answer what is in flight, then end
+                self.drained.clear()
+                await self.drained.wait()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the client went away mid-read
             log.debug("device %s stream read ended: %s", device_id, exc)
-        self.out.put_nowait(_END)
+        self._end()
 
-    def _refuse(self, seq: int, event_id: str, err: errors.DomainError) -> None:
+    def _refuse(self, seq: int, index: int, event_id: str, err: errors.DomainError) -> None:
         REFUSED.labels("grpc", err.code.name).inc()
-        self.out.put_nowait(
-            pb.StreamEventsResponse(ack=pb.Ack(seq=seq, event_id=event_id, code=err.code.value[0], message=err.message))
-        )
+        self._ack(pb.Ack(seq=seq, index=index, event_id=event_id, code=err.code.value[0], message=err.message))
 
-    async def _accept(self, seq: int, event: resources_pb2.DeviceEvent) -> None:
+    async def _accept_batch(self, seq: int, events) -> None:
+        if len(events) > MAX_BATCH:
+            too_many = errors.InvalidArgument(f"a batch holds at most {MAX_BATCH} events, got {len(events)}")
+            self._refuse(seq, 0, "", too_many)
+            return
+        for index, event in enumerate(events):
+            await self._accept(seq, index, event)
+
+    async def _accept(self, seq: int, index: int, event: resources_pb2.DeviceEvent) -> None:
         try:
-            service.validate_event(self.device, event, now=utcnow(), limits=self.app.limits)
+            service.validate_event(self.device, event, now_s=time.time(), limits=self.app.limits)
         except errors.DomainError as err:
-            self._refuse(seq, event.event_id[:64], err)
+            self._refuse(seq, index, event.event_id[:64], err)
             return
         await self.inflight.acquire()
-        task = asyncio.create_task(self._store(seq, event))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.pending += 1
+        await self.app.events.submit(self.recorder, event, functools.partial(self._answered, seq, index))
 
-    async def _store(self, seq: int, event: resources_pb2.DeviceEvent) -> None:
-        try:
-            ack = await self.app.events.store(self.device, event, GRPC)
-            ack.seq = seq
-            self.out.put_nowait(pb.StreamEventsResponse(ack=ack))
-        finally:
-            self.inflight.release()
+    def _answered(self, seq: int, index: int, ack: pb.Ack) -> None:
+        ack.seq, ack.index = seq, index
+        self._ack(ack)
+        self.inflight.release()
+        self.pending -= 1
+        if not self.pending:
+            self.drained.set()

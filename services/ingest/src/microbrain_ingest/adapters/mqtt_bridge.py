@@ -16,8 +16,7 @@ from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
 from microbrain.ingest.v1 import resources_pb2
-from microbrain_kit import errors
-from microbrain_kit.db import utcnow
+from microbrain_kit import errors, telemetry
 
 from microbrain_ingest.domain import service
 from microbrain_ingest.domain.models import DeviceInfo
@@ -139,11 +138,12 @@ class MqttBridge:
             )
         if topic == "event":
             try:
-                service.validate_event(device, uplink.event, now=utcnow(), limits=self.app.limits)
+                service.validate_event(device, uplink.event, now_s=time.time(), limits=self.app.limits)
             except errors.DomainError as err:
                 await self._reply(device_id, as_json, self._refusal(uplink, err))
                 return
-            ack = await self.app.events.store(device, uplink.event, MQTT)
+            recorder = service.EventRecorder(device, MQTT, telemetry.inject())
+            ack = await self.app.events.store(recorder, uplink.event)
         else:
             if topic == "cmd_ack":
                 await self.app.router.acked(uplink.command_ack)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,9 +77,11 @@ def ts(dt: datetime) -> Timestamp:
     return out
 
 
-def event_meta(grid_id: str, event_id: str, occurred_at: datetime | Timestamp) -> common_pb2.EventMeta:
-    """The envelope of an event ingest publishes, with the current trace context."""
-    carrier = telemetry.inject()
+def event_meta(
+    grid_id: str, event_id: str, occurred_at: datetime | Timestamp, trace: dict[str, str] | None = None
+) -> common_pb2.EventMeta:
+    """The envelope of an event ingest publishes, with the given trace carrier (else the current context)."""
+    carrier = telemetry.inject() if trace is None else trace
     meta = common_pb2.EventMeta(
         event_id=event_id,
         grid_id=grid_id,
@@ -248,8 +251,8 @@ class Limits:
     max_future_skew_s: float
 
 
-def validate_event(device: DeviceInfo, event: resources_pb2.DeviceEvent, *, now: datetime, limits: Limits) -> None:
-    """Raises a DomainError that tells the device developer what is wrong with this event."""
+def validate_event(device: DeviceInfo, event: resources_pb2.DeviceEvent, *, now_s: float, limits: Limits) -> None:
+    """Raises a DomainError that tells the device developer what is wrong with this event (now_s: epoch seconds)."""
     size = event.ByteSize()
     if size > limits.max_event_bytes:
         raise errors.ResourceExhausted(f"event is {size} bytes; the limit is {limits.max_event_bytes} bytes")
@@ -263,12 +266,12 @@ def validate_event(device: DeviceInfo, event: resources_pb2.DeviceEvent, *, now:
         )
     if not EVENT_TYPE.match(event.type):
         raise errors.InvalidArgument(f"type {event.type[:80]!r} is invalid: lowercase snake_case, e.g. car_state")
-    if not event.HasField("occurred_at") or event.occurred_at.seconds <= 0:
+    ahead = event.occurred_at.seconds - now_s
+    if event.occurred_at.seconds <= 0:
         raise errors.InvalidArgument("occurred_at is required")
-    occurred = event.occurred_at.ToDatetime(tzinfo=now.tzinfo)
-    if occurred - now > timedelta(seconds=limits.max_future_skew_s):
+    if ahead > limits.max_future_skew_s:
         raise errors.InvalidArgument(
-            f"occurred_at {occurred.isoformat()} is {(occurred - now).total_seconds():.0f}s in the future; "
+            f"occurred_at {event.occurred_at.ToJsonString()} is {ahead:.0f}s in the future; "
             f"at most {limits.max_future_skew_s:g}s of clock skew is allowed (check the device clock / NTP)"
         )
     body = event.WhichOneof("body")
@@ -286,25 +289,51 @@ def validate_event(device: DeviceInfo, event: resources_pb2.DeviceEvent, *, now:
             raise errors.InvalidArgument("alarm.severity is required")
 
 
-def recorded_events(
-    device: DeviceInfo, event: resources_pb2.DeviceEvent, transport: int
-) -> list[tuple[str, str, events_pb2.DeviceEventRecorded | events_pb2.DeviceAlarmRaised]]:
-    """The (subject, msg id, message) triples a valid device event becomes on the bus."""
-    ref = device_ref(device.grid_id, device.device_id)
-    recorded = events_pb2.DeviceEventRecorded(
-        meta=event_meta(device.grid_id, event.event_id, event.occurred_at),
-        device=ref,
-        kind=device.kind,
-        place_id=device.place_id,
-        transport=transport,
-        event=event,
-    )
-    out = [(subject(device.grid_id, DOMAIN, "device_event"), event.event_id, recorded)]
-    if event.HasField("alarm"):
-        alarm_id = f"{event.event_id}:alarm"
+Record = tuple[str, str, events_pb2.DeviceEventRecorded | events_pb2.DeviceAlarmRaised]
+
+
+class EventRecorder:
+    """Turns one device's valid events into the (subject, msg id, message) triples ingest publishes.
+
+    Built once per connection: what is the same for every event of the device is prepared here.
+    """
+
+    def __init__(self, device: DeviceInfo, transport: int, trace: dict[str, str]) -> None:
+        self.device, self.transport, self.trace = device, transport, trace
+        self.event_subject = subject(device.grid_id, DOMAIN, "device_event")
+        self.alarm_subject = subject(device.grid_id, DOMAIN, "device_alarm")
+        self.template = events_pb2.DeviceEventRecorded(
+            meta=common_pb2.EventMeta(
+                grid_id=device.grid_id,
+                producer=DOMAIN,
+                trace=common_pb2.TraceContext(
+                    traceparent=trace.get("traceparent", ""), tracestate=trace.get("tracestate", "")
+                ),
+            ),
+            device=device_ref(device.grid_id, device.device_id),
+            kind=device.kind,
+            place_id=device.place_id,
+            transport=transport,
+        )
+
+    def records(self, event: resources_pb2.DeviceEvent) -> list[Record]:
+        """The event message, plus an alarm message when the device raised one (in the current trace)."""
+        recorded = events_pb2.DeviceEventRecorded()
+        recorded.CopyFrom(self.template)
+        recorded.meta.event_id = event.event_id
+        recorded.meta.occurred_at.CopyFrom(event.occurred_at)
+        recorded.meta.recorded_at.seconds, recorded.meta.recorded_at.nanos = divmod(time.time_ns(), 1_000_000_000)
+        recorded.event.CopyFrom(event)
+        if not event.HasField("alarm"):
+            return [(self.event_subject, event.event_id, recorded)]
+        # An alarm opens an incident: both messages carry the trace that is current now (the alarm's span).
+        trace = telemetry.inject()
+        recorded.meta.trace.traceparent = trace.get("traceparent", "")
+        recorded.meta.trace.tracestate = trace.get("tracestate", "")
+        device, alarm_id = self.device, f"{event.event_id}:alarm"
         alarm = events_pb2.DeviceAlarmRaised(
-            meta=event_meta(device.grid_id, alarm_id, event.occurred_at),
-            device=ref,
+            meta=event_meta(device.grid_id, alarm_id, event.occurred_at, trace),
+            device=recorded.device,
             kind=device.kind,
             place_id=device.place_id,
             alarm=event.alarm,
@@ -314,8 +343,7 @@ def recorded_events(
             alarm.location.lat, alarm.location.lon = device.lat, device.lon
         if event.WhichOneof("body") == "gps":
             alarm.location.CopyFrom(event.gps.position)
-        out.append((subject(device.grid_id, DOMAIN, "device_alarm"), alarm_id, alarm))
-    return out
+        return [(self.event_subject, event.event_id, recorded), (self.alarm_subject, alarm_id, alarm)]
 
 
 # ---------------------------------------------------------------- presence

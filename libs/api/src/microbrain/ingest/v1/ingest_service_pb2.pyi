@@ -101,40 +101,50 @@ class UpdateDeviceResponse(_message.Message):
     def __init__(self, device: _Optional[_Union[_resources_pb2.Device, _Mapping]] = ..., secret: _Optional[str] = ...) -> None: ...
 
 class StreamEventsRequest(_message.Message):
-    __slots__ = ("seq", "event", "heartbeat", "command_ack")
+    __slots__ = ("seq", "event", "heartbeat", "command_ack", "batch")
     SEQ_FIELD_NUMBER: _ClassVar[int]
     EVENT_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     COMMAND_ACK_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
     seq: int
     event: _resources_pb2.DeviceEvent
     heartbeat: _resources_pb2.Heartbeat
     command_ack: _resources_pb2.CommandAck
-    def __init__(self, seq: _Optional[int] = ..., event: _Optional[_Union[_resources_pb2.DeviceEvent, _Mapping]] = ..., heartbeat: _Optional[_Union[_resources_pb2.Heartbeat, _Mapping]] = ..., command_ack: _Optional[_Union[_resources_pb2.CommandAck, _Mapping]] = ...) -> None: ...
+    batch: EventBatch
+    def __init__(self, seq: _Optional[int] = ..., event: _Optional[_Union[_resources_pb2.DeviceEvent, _Mapping]] = ..., heartbeat: _Optional[_Union[_resources_pb2.Heartbeat, _Mapping]] = ..., command_ack: _Optional[_Union[_resources_pb2.CommandAck, _Mapping]] = ..., batch: _Optional[_Union[EventBatch, _Mapping]] = ...) -> None: ...
+
+class EventBatch(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_resources_pb2.DeviceEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[_resources_pb2.DeviceEvent, _Mapping]]] = ...) -> None: ...
 
 class StreamEventsResponse(_message.Message):
-    __slots__ = ("ack", "command")
-    ACK_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("acks", "command")
+    ACKS_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
-    ack: Ack
+    acks: _containers.RepeatedCompositeFieldContainer[Ack]
     command: _resources_pb2.Command
-    def __init__(self, ack: _Optional[_Union[Ack, _Mapping]] = ..., command: _Optional[_Union[_resources_pb2.Command, _Mapping]] = ...) -> None: ...
+    def __init__(self, acks: _Optional[_Iterable[_Union[Ack, _Mapping]]] = ..., command: _Optional[_Union[_resources_pb2.Command, _Mapping]] = ...) -> None: ...
 
 class Ack(_message.Message):
-    __slots__ = ("seq", "event_id", "code", "message", "duplicate", "stream_sequence")
+    __slots__ = ("seq", "event_id", "code", "message", "duplicate", "stream_sequence", "index")
     SEQ_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     STREAM_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
     seq: int
     event_id: str
     code: int
     message: str
     duplicate: bool
     stream_sequence: int
-    def __init__(self, seq: _Optional[int] = ..., event_id: _Optional[str] = ..., code: _Optional[int] = ..., message: _Optional[str] = ..., duplicate: _Optional[bool] = ..., stream_sequence: _Optional[int] = ...) -> None: ...
+    index: int
+    def __init__(self, seq: _Optional[int] = ..., event_id: _Optional[str] = ..., code: _Optional[int] = ..., message: _Optional[str] = ..., duplicate: _Optional[bool] = ..., stream_sequence: _Optional[int] = ..., index: _Optional[int] = ...) -> None: ...
 
 class SendCommandRequest(_message.Message):
     __slots__ = ("device_id", "name", "args", "timeout")

@@ -116,10 +116,11 @@ class IngestServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StreamEvents(self, request_iterator, context):
-        """The device's live connection. The device sends events, heartbeats and command acks, each with
-        its own sequence number; the server answers every event with an Ack carrying that number, only
-        after the event is durably stored in JetStream. Commands for the device come down the same
-        stream. A bad event is refused in its Ack (code and message) without closing the stream.
+        """The device's live connection. The device sends events (singly or in batches), heartbeats and
+        command acks, each request with its own sequence number; the server answers every event with an
+        Ack carrying that number, only after the event is durably stored in JetStream. Commands for the
+        device come down the same stream. A bad event is refused in its Ack (code and message) without
+        closing the stream.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
