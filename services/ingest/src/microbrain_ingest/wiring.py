@@ -1,5 +1,6 @@
 """Builds ingest from its settings: database, bus, stream, servicer, presence, command routing, MQTT bridge."""
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -80,7 +81,15 @@ class App:
         self.port = await self.grpc.start()
 
     async def stop(self) -> None:
-        """Stops taking traffic, lets in-flight events finish, saves presence, flushes the outbox, drains NATS."""
+        """Stops taking traffic, answers in-flight events, saves presence, flushes the outbox, drains NATS."""
+        await self.grpc.health.enter_graceful_shutdown()
+        streams = [stream for stream, _ in self.streams.values()]
+        try:  # device streams never end by themselves: end them once their events in flight are answered
+            await asyncio.wait_for(
+                asyncio.gather(*(s.shut_down() for s in streams)), timeout=self.settings.shutdown_grace_s
+            )
+        except TimeoutError:
+            log.warning("device streams still storing events after %ss; closing anyway", self.settings.shutdown_grace_s)
         await self.grpc.stop(self.settings.shutdown_grace_s)
         if self.mqtt:
             await self.mqtt.stop()

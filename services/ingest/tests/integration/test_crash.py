@@ -80,5 +80,15 @@ async def test_crash_after_persist_before_ack_then_resend_is_stored_once(start_i
     [msg] = await h.stream_messages(js, stream, subject)
     assert msg.headers["Nats-Msg-Id"] == event.event_id
 
-    proc.send_signal(signal.SIGTERM)
+    async with grpc.aio.insecure_channel(target) as channel:  # a device is connected when ingest is stopped
+        call = pb_grpc.IngestServiceStub(channel).StreamEvents(
+            metadata=[("x-mb-device-id", "lift-gdy22-a"), ("x-mb-device-secret", reply.secret)]
+        )
+        await call.write(pb.StreamEventsRequest(seq=2, event=h.lift_event()))
+        assert (await call.read()).acks[0].code == 0
+        proc.send_signal(signal.SIGTERM)
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await call.read()
+        assert err.value.code() == grpc.StatusCode.UNAVAILABLE  # told to reconnect, not cut off
+        assert "shutting down" in err.value.details()
     assert proc.wait(timeout=20) == 0

@@ -185,7 +185,7 @@ class DeviceStream:
     async def run(self, request_iterator):
         """Yields acks and commands until the device hangs up or is kicked."""
         registration = await self.app.register_stream(self)
-        reader = asyncio.create_task(self._read(request_iterator))
+        self.reader = reader = asyncio.create_task(self._read(request_iterator))
         log.info("device stream opened", extra={"device_id": self.device.device_id})
         try:
             while True:
@@ -210,6 +210,14 @@ class DeviceStream:
         """Ends the stream with a status (device disabled, secret rotated, replaced by a newer stream)."""
         self.closed_because = reason
         self._end()
+
+    async def shut_down(self) -> None:
+        """Stops reading, answers the events in flight, then ends the stream with UNAVAILABLE (go reconnect)."""
+        self.reader.cancel()
+        while self.pending:
+            self.room.clear()
+            await self.room.wait()
+        self.close(errors.Unavailable("ingest is shutting down; reconnect and resend what was not acked"))
 
     def _end(self) -> None:
         self.ended = True
