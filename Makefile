@@ -15,10 +15,8 @@ help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
 $(CURDIR)/.tools/bin/uv:
-	@echo "uv not found: installing it into .tools/ with pip"
-	@$(PYTHON) -m venv .tools 2>/dev/null && .tools/bin/pip install -q uv \
-	  || { rm -rf .tools; $(PYTHON) -m pip install -q --target .tools/lib uv && mkdir -p .tools/bin \
-	       && ln -sf ../lib/bin/uv .tools/bin/uv; }
+	@echo "uv not found: installing it into .tools/"
+	$(PYTHON) scripts/install_uv.py
 
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
 	$(UV) sync --locked
