@@ -56,3 +56,21 @@ def test_subjects_follow_the_scheme_and_refuse_wildcards():
     for bad in ("a.b", "*", ">", "Upper", ""):
         with pytest.raises(ValueError):
             subject(bad, "ingest", "device_event")
+
+
+def test_metrics_endpoint_serves_prometheus_text():
+    import urllib.request
+
+    from microbrain_kit.telemetry import start_metrics_server
+    from microbrain_kit.testing import free_port
+    from prometheus_client import Counter
+
+    Counter("microbrain_test_things_total", "Things counted by this test.").inc(3)
+    port = free_port()
+    stop = start_metrics_server(port, host="127.0.0.1")
+    try:
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    finally:
+        stop()
+    assert "microbrain_test_things_total 3.0" in body
+    assert start_metrics_server(0) is None  # 0 turns the endpoint off

@@ -92,3 +92,12 @@ async def test_crash_after_persist_before_ack_then_resend_is_stored_once(start_i
         assert err.value.code() == grpc.StatusCode.UNAVAILABLE  # told to reconnect, not cut off
         assert "shutting down" in err.value.details()
     assert proc.wait(timeout=20) == 0
+
+
+def test_missing_configuration_stops_the_service_with_the_variable_names():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MB_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "microbrain_ingest"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "MB_GRID_ID: is required" in done.stderr and "MB_DATABASE_URL: is required" in done.stderr
