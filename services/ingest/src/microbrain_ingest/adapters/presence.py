@@ -46,7 +46,7 @@ class Presence:
         if seen:
             batch = {d: (datetime.fromtimestamp(t, UTC), tr) for d, (t, tr) in seen.items()}
             async with self.sessions() as session:
-                online = await service.save_presence(session=session, seen=batch)
+                online = await service.save_presence(session=session, seen=batch, misses=self.misses)
                 await session.commit()
             if online:
                 log.info("devices online: %s", ", ".join(online))

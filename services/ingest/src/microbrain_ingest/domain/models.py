@@ -31,6 +31,8 @@ class Device(Base):
     credential_version: Mapped[int] = mapped_column(Integer, default=1)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # last_seen_at + heartbeat interval × allowed misses: when silence makes the device offline.
+    silent_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     last_transport: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -10,7 +10,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from microbrain.common.v1 import common_pb2
@@ -18,7 +18,7 @@ from microbrain.ingest.v1 import events_pb2, resources_pb2
 from microbrain_kit import errors, telemetry
 from microbrain_kit.bus import subject
 from microbrain_kit.db import add_to_outbox, utcnow
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microbrain_ingest.domain.models import CommandRecord, Device, DeviceInfo, outbox
@@ -349,27 +349,31 @@ class EventRecorder:
 # ---------------------------------------------------------------- presence
 
 
-async def save_presence(*, session: AsyncSession, seen: dict[str, tuple[datetime, int]]) -> list[str]:
+def _utc(dt: datetime | None) -> datetime | None:
+    """Datetimes read back from SQLite are naive; every stored time is UTC."""
+    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
+
+
+async def save_presence(*, session: AsyncSession, seen: dict[str, tuple[datetime, int]], misses: int) -> list[str]:
     """Saves last-seen times; devices that were offline go online (event in the outbox). Returns those ids."""
     came_online = []
-    for device_id, (at, transport) in seen.items():
-        device = await session.get(Device, device_id)
-        if device is None:
-            continue
-        if device.last_seen_at is None or device.last_seen_at.replace(tzinfo=at.tzinfo) < at:
+    for device in (await session.scalars(select(Device).where(Device.device_id.in_(list(seen))))).all():
+        at, transport = seen[device.device_id]
+        if device.last_seen_at is None or _utc(device.last_seen_at) < at:
             device.last_seen_at = at
+            device.silent_after = at + timedelta(seconds=device.heartbeat_interval_s * misses)
         device.last_transport = transport
         if not device.online and device.enabled:
             device.online = True
-            came_online.append(device_id)
-            event_id = f"{device_id}:online:{at.timestamp():.3f}"
+            came_online.append(device.device_id)
+            event_id = f"{device.device_id}:online:{at.timestamp():.3f}"
             await add_to_outbox(
                 session,
                 outbox,
                 subject(device.grid_id, DOMAIN, "device_online"),
                 events_pb2.DeviceWentOnline(
                     meta=event_meta(device.grid_id, event_id, at),
-                    device=device_ref(device.grid_id, device_id),
+                    device=device_ref(device.grid_id, device.device_id),
                     kind=device.kind,
                     transport=transport,
                 ),
@@ -379,13 +383,15 @@ async def save_presence(*, session: AsyncSession, seen: dict[str, tuple[datetime
 
 
 async def mark_silent_offline(*, session: AsyncSession, now: datetime, misses: int) -> list[str]:
-    """Devices silent past heartbeat × misses go offline, with an offline event and a device alarm."""
+    """Devices silent past heartbeat × misses (and disabled ones) go offline, with an event and a device alarm."""
     went_offline = []
-    for device in (await session.scalars(select(Device).where(Device.online.is_(True)))).all():
+    silent = select(Device).where(
+        Device.online.is_(True),
+        or_(Device.silent_after.is_(None), Device.silent_after < now, Device.enabled.is_(False)),
+    )
+    for device in (await session.scalars(silent)).all():
         allowed = timedelta(seconds=device.heartbeat_interval_s * misses)
-        last = device.last_seen_at.replace(tzinfo=now.tzinfo) if device.last_seen_at else None
-        if last is not None and now - last <= allowed and device.enabled:
-            continue
+        last = _utc(device.last_seen_at)
         # Conditional update: with several replicas only one of them reports the transition.
         result = await session.execute(
             update(Device).where(Device.device_id == device.device_id, Device.online.is_(True)).values(online=False)
