@@ -177,3 +177,18 @@ async def test_the_devices_trace_continues_through_ingest_onto_the_bus(app, stub
     msg = await js.get_msg(app.stream, ack.stream_sequence)
     assert msg.headers["traceparent"].split("-")[1] == trace_id
     assert events_pb2.DeviceEventRecorded.FromString(msg.data).meta.trace.traceparent.split("-")[1] == trace_id
+
+
+async def test_each_device_alarm_opens_a_trace_of_its_own(app, register, open_stream, js, h, spans, settings):
+    _, secret = await register()
+    stream = open_stream("lift-gdy22-a", secret)
+    alarm = res.DeviceAlarmInfo(code="door_fault", severity=common_pb2.SEVERITY_MAJOR)
+    first, second = h.lift_event(alarm=alarm), h.lift_event(alarm=alarm)
+    assert (await stream.ack_for(event=first)).code == 0
+    assert (await stream.ack_for(event=second)).code == 0
+    alarms = await h.stream_messages(js, app.stream, f"mb.{settings.grid_id}.ingest.device_alarm")
+    traces = [events_pb2.DeviceAlarmRaised.FromString(m.data).meta.trace.traceparent.split("-")[1] for m in alarms]
+    assert len(set(traces)) == 2  # two incidents, two traces
+    finished = {format(s.context.trace_id, "032x"): s for s in spans.get_finished_spans() if s.name == "device alarm"}
+    assert set(traces) <= set(finished)
+    assert all(finished[t].links for t in traces)  # each linked to the device's connection

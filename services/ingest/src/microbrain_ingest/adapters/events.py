@@ -16,6 +16,7 @@ from microbrain.ingest.v1 import resources_pb2
 from microbrain_kit import telemetry
 from microbrain_kit.bus import Bus
 from microbrain_kit.service import failpoint
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from microbrain_ingest.domain import service
@@ -50,8 +51,14 @@ class EventStore:
         """Starts storing a valid event; on_ack gets code OK only once JetStream holds it, else UNAVAILABLE."""
         started = time.perf_counter()
         try:
-            if event.HasField("alarm"):  # an alarm starts an incident: give it a span of its own
-                with tracer.start_as_current_span("device alarm", attributes={"device.id": recorder.device.device_id}):
+            if event.HasField("alarm"):  # an alarm starts an incident: it gets a span, and a trace, of its own
+                connection = trace.get_current_span().get_span_context()
+                with tracer.start_as_current_span(
+                    "device alarm",
+                    context=None if recorder.device_traced else otel_context.Context(),
+                    links=[trace.Link(connection)] if connection.is_valid else None,
+                    attributes={"device.id": recorder.device.device_id, "alarm.code": event.alarm.code},
+                ):
                     futures = await self._publish(recorder.records(event), telemetry.inject())
             else:
                 futures = await self._publish(recorder.records(event), recorder.trace)

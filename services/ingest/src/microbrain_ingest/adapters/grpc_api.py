@@ -157,7 +157,7 @@ class IngestServicer(pb_grpc.IngestServiceServicer):
                 device_id=metadata.get(DEVICE_ID_KEY, ""),
                 secret=metadata.get(DEVICE_SECRET_KEY, ""),
             )
-        stream = DeviceStream(self.app, device)
+        stream = DeviceStream(self.app, device, device_traced="traceparent" in metadata)
         async for response in stream.run(request_iterator):
             yield response
 
@@ -169,7 +169,7 @@ class DeviceStream:
     room under max_inflight_per_stream (back-pressure on a device that sends faster than JetStream stores).
     """
 
-    def __init__(self, app, device: DeviceInfo) -> None:
+    def __init__(self, app, device: DeviceInfo, *, device_traced: bool = False) -> None:
         self.app, self.device = app, device
         self.acks: list[pb.Ack] = []
         self.commands: list[resources_pb2.Command] = []
@@ -180,7 +180,7 @@ class DeviceStream:
         self.room = asyncio.Event()  # set whenever an event in flight is answered
         self.closed_because: errors.DomainError | None = None
         # Every event of the stream belongs to the stream's trace: read the carrier once, not per event.
-        self.recorder = service.EventRecorder(device, GRPC, telemetry.inject())
+        self.recorder = service.EventRecorder(device, GRPC, telemetry.inject(), device_traced=device_traced)
 
     async def run(self, request_iterator):
         """Yields acks and commands until the device hangs up or is kicked."""

@@ -298,8 +298,13 @@ class EventRecorder:
     Built once per connection: what is the same for every event of the device is prepared here.
     """
 
-    def __init__(self, device: DeviceInfo, transport: int, trace: dict[str, str]) -> None:
+    def __init__(
+        self, device: DeviceInfo, transport: int, trace: dict[str, str], *, device_traced: bool = False
+    ) -> None:
         self.device, self.transport, self.trace = device, transport, trace
+        # Whether the device itself sent a trace context: then its alarms continue that trace; otherwise
+        # each alarm opens a trace of its own (one trace per incident, not one per connection).
+        self.device_traced = device_traced
         self.event_subject = subject(device.grid_id, DOMAIN, "device_event")
         self.alarm_subject = subject(device.grid_id, DOMAIN, "device_alarm")
         self.template = events_pb2.DeviceEventRecorded(
