@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from microbrain_cli.scenario import DEFAULT_SCENARIO, ScenarioError, grid_scenario, load_scenario
+from microbrain_cli.services import SERVICES
 from microbrain_cli.simulator import DEFAULT_TARGET, Simulator
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,26 @@ def _non_negative_float(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
+
+
+def _up_epilog() -> str:
+    ports = []
+    for s in SERVICES:
+        ports.append(f"  {s.grpc_port_env:<26}{s.name} gRPC port ({s.grpc_port})")
+        ports.append(f"  {s.metrics_port_env:<26}{s.name} /metrics port ({s.metrics_port}; 0 turns it off)")
+    return "\n".join(
+        [
+            "environment:",
+            f"  {'MB_NATS_URL':<26}use this NATS server (with JetStream) instead of starting nats-server",
+            *ports,
+            "  Every service's ports are set the same way: MB_<SERVICE>_GRPC_PORT, MB_<SERVICE>_METRICS_PORT.",
+            "  Other MB_ variables (MB_MQTT_URL, MB_LOG_LEVEL, ...) are passed on to the services.",
+            "",
+            "files, under --state-dir:",
+            f"  {'nats.url':<26}the URL of the NATS server this run uses, one line; removed when it stops",
+            f"  {'logs/<process>.log':<26}each process's output; <service>.db: each service's SQLite database",
+        ]
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--state-dir", type=Path, default=Path(".state"), help="where device secrets are kept")
 
-    up = sub.add_parser("up", help="start nats-server, the services and the simulator (what `make run` does)")
+    up = sub.add_parser(
+        "up",
+        help="start nats-server, the services and the simulator (what `make run` does)",
+        description="Starts nats-server, the services and the device simulator; Ctrl-C stops them all.",
+        epilog=_up_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     up.add_argument("--grid", default=DEFAULT_GRID, help="grid this micro-brain serves (%(default)s)")
     up.add_argument("--state-dir", type=Path, default=Path(".state"), help="databases, NATS store, logs")
     up.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario YAML (%(default)s)")

@@ -23,29 +23,13 @@ from rich.console import Console
 from rich.table import Table
 
 from microbrain_cli.scenario import DEFAULT_SCENARIO, ScenarioError, grid_scenario, load_scenario
+from microbrain_cli.services import SERVICES, PortError, Service, with_env_ports
 from microbrain_cli.simulator import Simulator
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Service:
-    """A service the runner starts: `python -m microbrain_<name>` on its local ports."""
-
-    name: str
-    grpc_port: int
-    metrics_port: int
-
-    @property
-    def module(self) -> str:
-        """The module run with `python -m`."""
-        return f"microbrain_{self.name}"
-
-
-# Every service `microbrain up` starts, in start order (ports from ARCHITECTURE.md). A new service is
-# one more line here.
-SERVICES: tuple[Service, ...] = (Service("ingest", grpc_port=50051, metrics_port=9101),)
-
+# Where a run writes the URL of the NATS server it uses (one line), for scripts and tests to find it.
+NATS_URL_FILE = "nats.url"
 NATS_DEFAULT_PORT = 4222
 HEALTH_TIMEOUT_S = 30.0
 NATS_START_TIMEOUT_S = 10.0
@@ -139,6 +123,8 @@ class Runner:
         self.with_simulator = simulator
         self.console = console or Console()
         self.nats_url = ""
+        # SERVICES with the ports the environment asks for; set when the run starts.
+        self.configured: tuple[Service, ...] = SERVICES
         self.nats: _Child | None = None
         self.services: list[_Child] = []
         self.simulator: Simulator | None = None
@@ -182,18 +168,23 @@ class Runner:
         self.logs_dir.mkdir(exist_ok=True)
         # Read the scenario first, so a wrong --grid fails before anything starts.
         grid = grid_scenario(load_scenario(self.scenario_path), self.grid_id)
+        try:
+            self.configured = with_env_ports(SERVICES, os.environ)
+        except PortError as e:
+            raise StartupError(str(e)) from None
         self._preflight()
 
         self.nats_url = os.environ.get("MB_NATS_URL", "")
         if not self.nats_url:
             self.nats_url = await self._start_nats()
-        for service in SERVICES:
+        self._write_nats_url()
+        for service in self.configured:
             await self._start_service(service)
 
         if self.with_simulator:
             self.simulator = Simulator(
                 grid=grid,
-                target=f"127.0.0.1:{SERVICES[0].grpc_port}",
+                target=f"127.0.0.1:{self.configured[0].grpc_port}",
                 state_dir=self.state_dir,
                 console=self.console,
             )
@@ -218,15 +209,25 @@ class Runner:
             f"{child.name} exited with code {child.proc.returncode}; the end of {child.log_path}:\n{child.tail()}"
         )
 
+    def _write_nats_url(self) -> None:
+        # Replace rather than write in place, so whoever polls for the file never reads half a URL.
+        tmp = self.state_dir / f"{NATS_URL_FILE}.tmp"
+        tmp.write_text(self.nats_url + "\n", encoding="utf-8")
+        tmp.replace(self.state_dir / NATS_URL_FILE)
+
     def _preflight(self) -> None:
-        for service in SERVICES:
+        for service in self.configured:
             if importlib.util.find_spec(service.module) is None:
                 raise StartupError(f"service {service.name}: module {service.module} is not installed (uv sync)")
-            for port in (service.grpc_port, service.metrics_port):
+            for port, env in (
+                (service.grpc_port, service.grpc_port_env),
+                (service.metrics_port, service.metrics_port_env),
+            ):
                 # Another run still up would answer our health check and fool us, so refuse early.
-                if _listening(port):
+                if port and _listening(port):
                     raise StartupError(
-                        f"port {port} ({service.name}) is already in use: is another `microbrain up` running?"
+                        f"port {port} ({service.name}) is already in use: is another `microbrain up` running? "
+                        f"Set {env} to use another port."
                     )
 
     async def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> _Child:
@@ -315,16 +316,16 @@ class Runner:
             table.add_row("nats-server", self.nats_url, "", _short(self.nats.log_path))
         else:
             table.add_row("nats-server", f"{self.nats_url} (MB_NATS_URL)", "", "")
-        for service, child in zip(SERVICES, self.services, strict=True):
+        for service, child in zip(self.configured, self.services, strict=True):
             table.add_row(
                 service.name,
                 f"gRPC 127.0.0.1:{service.grpc_port}",
-                f"http://127.0.0.1:{service.metrics_port}/metrics",
+                f"http://127.0.0.1:{service.metrics_port}/metrics" if service.metrics_port else "off",
                 _short(child.log_path),
             )
         if self.with_simulator:
             table.add_row(
-                "simulator", f"in this process, {devices} devices → 127.0.0.1:{SERVICES[0].grpc_port}", "", ""
+                "simulator", f"in this process, {devices} devices → 127.0.0.1:{self.configured[0].grpc_port}", "", ""
             )
         self.console.print(table)
         self.console.print(f"state dir: {self.state_dir}   ·   Ctrl-C stops everything", highlight=False)
@@ -371,6 +372,8 @@ class Runner:
         await asyncio.gather(*(self._terminate(c) for c in reversed(self.services)))
         if self.nats is not None:
             await self._terminate(self.nats)
+        if self.nats_url:
+            (self.state_dir / NATS_URL_FILE).unlink(missing_ok=True)
 
     async def _terminate(self, child: _Child) -> None:
         if child.proc.returncode is None:

@@ -336,10 +336,10 @@ class Simulator:
                 log.info("ingest at %s is answering", self.target)
                 self._waiting_logged = False
             dev.answered = True
-            what = reply.WhichOneof("message")
-            if what == "ack":
-                self._on_ack(dev, reply.ack, queue)
-            elif what == "command":
+            # Ingest sends the acks that are ready together, in any order; each names the seq it answers.
+            for ack in reply.acks:
+                self._on_ack(dev, ack, queue)
+            if reply.HasField("command"):
                 self._on_command(dev, reply.command, queue)
 
     async def _heartbeats(self, dev: _Device, queue: asyncio.Queue) -> None:
@@ -406,6 +406,7 @@ class Simulator:
     def _emit(self, dev: _Device) -> None:
         event = dev.sim.next_event()
         event.grid_id = self.grid.grid_id
+        # One event per request rather than an EventBatch: its ack carries this seq (and index 0).
         request = pb.StreamEventsRequest(seq=dev.next_seq(), event=event)
         dev.pending[request.seq] = request
         while len(dev.pending) > MAX_PENDING:

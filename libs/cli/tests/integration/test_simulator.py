@@ -1,19 +1,29 @@
-"""The simulator against an in-process fake IngestService, through real gRPC channels."""
+"""The simulator against the real ingest service, in-process on the session's nats-server and a fresh database."""
 
-import secrets
+import asyncio
+import contextlib
+import dataclasses
+import logging
 import stat
-from collections import defaultdict
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
+import nats
 import pytest
+from google.protobuf.duration_pb2 import Duration
+from microbrain.ingest.v1 import events_pb2
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
 from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from microbrain.ingest.v1 import resources_pb2 as res
-from microbrain_cli.devices import timestamp
+from microbrain_cli.devices import SimDevice
 from microbrain_cli.scenario import grid_scenario, load_scenario
 from microbrain_cli.simulator import SecretStore, Simulator
+from microbrain_ingest.config import IngestSettings
+from microbrain_ingest.wiring import App
 
 SCENARIO = Path(__file__).resolve().parents[4] / "deploy" / "scenarios" / "hongqiao.yaml"
 LIFT = "lift-gdy22-a"
@@ -21,82 +31,86 @@ State = res.ElevatorStatus.State
 Outcome = res.CommandAck.Outcome
 
 
-class FakeIngest(pb_grpc.IngestServiceServicer):
-    """Just enough of ingest: registry with secrets, acks, scripted failures and commands."""
+class Ingest:
+    """The real ingest service in this process; restart() is a new App on the same database, NATS, grid and port."""
 
-    def __init__(self) -> None:
-        self.registered: dict[str, pb.RegisterDeviceRequest] = {}
-        self.secrets: dict[str, str] = {}
-        self.rotations: dict[str, int] = defaultdict(int)
-        self.streams: dict[str, int] = defaultdict(int)
-        self.refused_streams: dict[str, int] = defaultdict(int)
-        self.events: dict[str, list[res.DeviceEvent]] = defaultdict(list)
-        self.command_acks: dict[str, list[res.CommandAck]] = defaultdict(list)
-        # Device id -> after how many events its first stream breaks (that event is never acked).
-        self.break_first_stream_after: dict[str, int] = {}
-        # Device id -> {events received on a stream: command to send then}.
-        self.commands: dict[str, dict[int, res.Command]] = {}
+    def __init__(self, settings: IngestSettings) -> None:
+        self.settings = settings
+        self.app: App | None = None
 
-    async def RegisterDevice(self, request, context):
-        if request.device_id in self.registered:
-            await context.abort(grpc.StatusCode.ALREADY_EXISTS, f"{request.device_id} exists")
-        self.registered[request.device_id] = request
-        self.secrets[request.device_id] = secrets.token_hex(8)
-        device = res.Device(device_id=request.device_id, grid_id=request.grid_id, kind=request.kind)
-        return pb.RegisterDeviceResponse(device=device, secret=self.secrets[request.device_id])
+    async def start(self) -> None:
+        self.app = App(self.settings)
+        await self.app.start()
+        # A restart binds the same port, as a restarted ingest process would, so the simulator finds it again.
+        self.settings = self.settings.model_copy(update={"grpc_port": self.app.port})
 
-    async def UpdateDevice(self, request, context):
-        if request.device_id not in self.registered:
-            await context.abort(grpc.StatusCode.NOT_FOUND, request.device_id)
-        assert request.rotate_secret
-        self.rotations[request.device_id] += 1
-        self.secrets[request.device_id] = secrets.token_hex(8)
-        return pb.UpdateDeviceResponse(
-            device=res.Device(device_id=request.device_id), secret=self.secrets[request.device_id]
-        )
+    async def stop(self) -> None:
+        if self.app is not None:
+            await self.app.stop()
+            self.app = None
 
-    async def StreamEvents(self, request_iterator, context):
-        md = dict(context.invocation_metadata())
-        device_id = md.get("x-mb-device-id", "")
-        if device_id not in self.secrets:
-            await context.abort(grpc.StatusCode.NOT_FOUND, device_id)
-        if md.get("x-mb-device-secret") != self.secrets[device_id]:
-            self.refused_streams[device_id] += 1
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "bad secret")
-        self.streams[device_id] += 1
-        first_stream = self.streams[device_id] == 1
-        received = 0
-        async for request in request_iterator:
-            what = request.WhichOneof("message")
-            if what == "event":
-                self.events[device_id].append(request.event)
-                received += 1
-                if first_stream and received == self.break_first_stream_after.get(device_id):
-                    await context.abort(grpc.StatusCode.UNAVAILABLE, "ingest restarting")
-                yield pb.StreamEventsResponse(ack=pb.Ack(seq=request.seq, event_id=request.event.event_id))
-                command = self.commands.get(device_id, {}).get(received)
-                if command is not None:
-                    yield pb.StreamEventsResponse(command=command)
-            else:
-                if what == "command_ack":
-                    self.command_acks[device_id].append(request.command_ack)
-                yield pb.StreamEventsResponse(ack=pb.Ack(seq=request.seq))
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.settings.grpc_port}"
 
 
 @pytest.fixture
-async def ingest():
-    fake = FakeIngest()
-    server = grpc.aio.server()
-    pb_grpc.add_IngestServiceServicer_to_server(fake, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    yield fake, f"127.0.0.1:{port}"
-    await server.stop(None)
-
-
-@pytest.fixture(scope="module")
 def grid():
-    return grid_scenario(load_scenario(SCENARIO), "jinhui-shanghong")
+    # A grid id of its own per test, so each test has its own JetStream stream on the session's nats-server.
+    base = grid_scenario(load_scenario(SCENARIO), "jinhui-shanghong")
+    return dataclasses.replace(base, grid_id=f"{base.grid_id}-{uuid.uuid4().hex[:6]}")
+
+
+@pytest.fixture
+async def ingest(grid, nats_url, database):
+    service = Ingest(
+        IngestSettings(
+            grid_id=grid.grid_id,
+            database_url=database.url,
+            database_schema=database.schema or "",
+            nats_url=nats_url,
+            grpc_host="127.0.0.1",
+            grpc_port=0,
+            metrics_port=0,
+            # A restart cuts the simulator's streams after this, rather than waiting the default 10 s for them.
+            shutdown_grace_s=0.5,
+        )
+    )
+    await service.start()
+    yield service
+    await service.stop()
+
+
+@pytest.fixture
+async def stub(ingest):
+    async with grpc.aio.insecure_channel(ingest.target) as channel:
+        yield pb_grpc.IngestServiceStub(channel)
+
+
+@pytest.fixture
+async def js(nats_url):
+    nc = await nats.connect(nats_url)
+    yield nc.jetstream()
+    await nc.close()
+
+
+@pytest.fixture
+def made(monkeypatch) -> list[res.DeviceEvent]:
+    """Every event the simulated devices make during the test, in order."""
+    events: list[res.DeviceEvent] = []
+    next_event = SimDevice.next_event
+
+    def recording(self: SimDevice, now: datetime | None = None) -> res.DeviceEvent:
+        event = next_event(self, now)
+        events.append(event)
+        return event
+
+    monkeypatch.setattr(SimDevice, "next_event", recording)
+    return events
 
 
 def _simulator(grid, target: str, state_dir: Path) -> Simulator:
@@ -104,99 +118,195 @@ def _simulator(grid, target: str, state_dir: Path) -> Simulator:
     return Simulator(grid=grid, target=target, state_dir=state_dir, rate_scale=20)
 
 
-async def test_registers_every_device_and_keeps_secrets_private(ingest, grid, tmp_path):
-    fake, target = ingest
+async def _stored(js, grid_id: str) -> list[tuple[str, events_pb2.DeviceEventRecorded]]:
+    """(Nats-Msg-Id, event) of every device event in the grid's ingest stream, oldest first."""
+    stream, subject = f"mb-{grid_id}-ingest", f"mb.{grid_id}.ingest.device_event"
+    info = await js.stream_info(stream)
+    out = []
+    for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
+        msg = await js.get_msg(stream, seq)
+        if msg.subject == subject:
+            out.append((msg.headers["Nats-Msg-Id"], events_pb2.DeviceEventRecorded.FromString(msg.data)))
+    return out
 
-    stats = await _simulator(grid, target, tmp_path).run(duration_s=2.5)
 
-    assert set(fake.registered) == {d.device_id for d in grid.devices}
-    lift = fake.registered[LIFT]
+async def _eventually(check: Callable[[], Awaitable[object]], timeout: float = 15.0) -> None:
+    """Waits until an async check returns something true."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, f"not within {timeout}s"
+        await asyncio.sleep(0.1)
+
+
+async def _stream_status(stub, device_id: str, secret: str) -> grpc.StatusCode:
+    """Opens a device stream with this secret, sends a heartbeat, and returns how the stream ended."""
+    call = stub.StreamEvents(metadata=(("x-mb-device-id", device_id), ("x-mb-device-secret", secret)))
+    with contextlib.suppress(grpc.aio.AioRpcError, asyncio.InvalidStateError):  # refused before we wrote
+        await call.write(pb.StreamEventsRequest(seq=1, heartbeat=res.Heartbeat()))
+        await call.done_writing()
+    acks = []
+    with contextlib.suppress(grpc.aio.AioRpcError):
+        async for reply in call:
+            acks += reply.acks
+    code = await call.code()
+    if code == grpc.StatusCode.OK:
+        assert [(a.seq, a.code) for a in acks] == [(1, 0)]
+    return code
+
+
+async def test_registers_every_device_and_keeps_secrets_private(ingest, stub, js, grid, tmp_path):
+    stats = await _simulator(grid, ingest.target, tmp_path).run(duration_s=2.5)
+
+    devices = {d.device_id: d for d in (await stub.ListDevices(pb.ListDevicesRequest())).devices}
+    assert set(devices) == {d.device_id for d in grid.devices}
+    lift = devices[LIFT]
     assert (lift.kind, lift.place_id, lift.grid_id) == (
         res.DEVICE_KIND_ELEVATOR_CONTROLLER,
         "gengduyuan-22",
-        "jinhui-shanghong",
+        grid.grid_id,
     )
     assert lift.heartbeat_interval.seconds == 10
+    assert lift.labels["source"] == "simulator"
     path = tmp_path / "simulator-secrets.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert SecretStore(path).get("jinhui-shanghong", LIFT) == fake.secrets[LIFT]
+    assert await _stream_status(stub, LIFT, SecretStore(path).get(grid.grid_id, LIFT)) == grpc.StatusCode.OK
     # Every kind streamed its own event type, stamped now, with the grid set.
-    types = {d: {e.type for e in evs} for d, evs in fake.events.items()}
+    stored = [event for _, event in await _stored(js, grid.grid_id)]
+    types: dict[str, set[str]] = {}
+    for recorded in stored:
+        types.setdefault(recorded.device.device_id, set()).add(recorded.event.type)
     assert types[LIFT] == {"car_state"}
     assert types["cam-gdy22-lift-a"] == {"camera_status"}
     assert types["wifi-aegean-1"] == {"probe_count"}
     assert types["radio-unit-01"] == {"gps_fix"}
-    some = fake.events[LIFT][0]
-    assert some.grid_id == "jinhui-shanghong"
+    some = next(r.event for r in stored if r.device.device_id == LIFT)
+    assert some.grid_id == grid.grid_id
     assert abs(some.occurred_at.ToDatetime(tzinfo=UTC) - datetime.now(UTC)) < timedelta(seconds=10)
-    assert stats.acked == sum(len(evs) for evs in fake.events.values())
+    assert stats.acked == len(stored)
     assert stats.refused == 0
 
 
-async def test_already_registered_devices_get_a_fresh_secret_and_stale_ones_are_replaced(ingest, grid, tmp_path):
-    fake, target = ingest
+async def test_already_registered_devices_get_a_fresh_secret_and_stale_ones_are_replaced(
+    ingest, stub, js, grid, tmp_path
+):
     first, second = tmp_path / "first", tmp_path / "second"
-    await _simulator(grid, target, first).run(duration_s=1.0)
+
+    def secret(state_dir: Path) -> str | None:
+        return SecretStore(state_dir / "simulator-secrets.json").get(grid.grid_id, LIFT)
+
+    async def credential_version() -> int:
+        return (await stub.GetDevice(pb.GetDeviceRequest(device_id=LIFT))).device.credential_version
+
+    await _simulator(grid, ingest.target, first).run(duration_s=1.0)
+    first_secret, registered = secret(first), await credential_version()
 
     # A second simulator without the secrets file: ALREADY_EXISTS, so it rotates.
-    await _simulator(grid, target, second).run(duration_s=1.5)
+    await _simulator(grid, ingest.target, second).run(duration_s=1.5)
 
-    assert fake.rotations[LIFT] == 1
-    assert fake.streams[LIFT] >= 2
-    assert SecretStore(second / "simulator-secrets.json").get("jinhui-shanghong", LIFT) == fake.secrets[LIFT]
+    assert await credential_version() == registered + 1
+    assert await _stream_status(stub, LIFT, secret(second)) == grpc.StatusCode.OK
+    assert await _stream_status(stub, LIFT, first_secret) == grpc.StatusCode.UNAUTHENTICATED
 
-    # The first one's stored secret is now stale: it is refused once, then replaced.
-    events_before = len(fake.events[LIFT])
-    await _simulator(grid, target, first).run(duration_s=1.5)
+    # The first one's stored secret is now stale: it is refused, then replaced, and the lift streams again.
+    lift_events_before = sum(r.device.device_id == LIFT for _, r in await _stored(js, grid.grid_id))
+    await _simulator(grid, ingest.target, first).run(duration_s=1.5)
 
-    assert fake.refused_streams[LIFT] == 1
-    assert fake.rotations[LIFT] == 2
-    assert len(fake.events[LIFT]) > events_before
+    assert await credential_version() == registered + 2
+    assert secret(first) != first_secret
+    assert await _stream_status(stub, LIFT, secret(first)) == grpc.StatusCode.OK
+    assert await _stream_status(stub, LIFT, secret(second)) == grpc.StatusCode.UNAUTHENTICATED
+    assert sum(r.device.device_id == LIFT for _, r in await _stored(js, grid.grid_id)) > lift_events_before
 
 
-async def test_unacked_events_are_resent_with_the_same_ids_after_a_broken_stream(ingest, grid, tmp_path):
-    fake, target = ingest
-    fake.break_first_stream_after[LIFT] = 3
+async def test_unacked_events_are_resent_with_the_same_ids_after_a_broken_stream(ingest, js, grid, made, tmp_path):
+    sim = _simulator(grid, ingest.target, tmp_path)
+    running = asyncio.create_task(sim.run())
 
-    stats = await _simulator(grid, target, tmp_path).run(duration_s=3.0)
+    async def lift_streaming():
+        return any(r.device.device_id == LIFT for _, r in await _stored(js, grid.grid_id))
 
-    ids = [e.event_id for e in fake.events[LIFT]]
-    lost = ids[2]  # the third event broke the first stream without an ack
-    assert ids.count(lost) == 2
-    assert fake.streams[LIFT] >= 2
+    await _eventually(lift_streaming)
+    # JetStream stops taking the grid's events for a moment (its subjects point elsewhere): ingest answers
+    # each event "not stored, resend", so the devices hold events they sent and never got an ack for ...
+    stream = f"mb-{grid.grid_id}-ingest"
+    info = await js.stream_info(stream)
+    await js.update_stream(dataclasses.replace(info.config, subjects=[f"mb.{grid.grid_id}.paused"]))
+    await asyncio.sleep(0.5)
+    # ... when ingest restarts and their streams break. The new ingest declares the stream as it should be.
+    await ingest.restart()
+    before_restart = {e.event_id for e in made}
+
+    async def all_stored():
+        return before_restart <= {event_id for event_id, _ in await _stored(js, grid.grid_id)}
+
+    await _eventually(all_stored)
+    sim.stop()
+    stats = await running
+
     assert stats.resent >= 1
-    # Nothing else was sent twice.
-    assert len(ids) == len(set(ids)) + 1
+    assert stats.reconnects >= 1
+    stored = await _stored(js, grid.grid_id)
+    ids = Counter(event_id for event_id, _ in stored)
+    assert ids.most_common(1)[0][1] == 1  # nothing is stored twice
+    assert set(ids) <= {e.event_id for e in made}
+    assert all(event_id == recorded.event.event_id for event_id, recorded in stored)
+    # Each event the simulator was told is stored is in the stream once, and none is in it without an ack.
+    assert stats.acked == len(ids)
 
 
-async def test_lift_answers_stop_and_resume_and_others_reject_commands(ingest, grid, tmp_path):
-    fake, target = ingest
-    past = timestamp(datetime.now(UTC) - timedelta(minutes=1))
-    fake.commands[LIFT] = {
-        2: res.Command(command_id="cmd-stop", name="STOP", args={"reason": "ebike_in_elevator"}),
-        4: res.Command(command_id="cmd-late", name="RESUME", deadline=past),
-        6: res.Command(command_id="cmd-dance", name="DANCE"),
-        8: res.Command(command_id="cmd-resume", name="RESUME"),
-    }
-    fake.commands["radio-unit-01"] = {1: res.Command(command_id="cmd-call", name="STOP")}
+def _timeout(seconds: float) -> Duration:
+    d = Duration()
+    d.FromTimedelta(timedelta(seconds=seconds))
+    return d
 
-    stats = await _simulator(grid, target, tmp_path).run(duration_s=3.0)
 
-    acks = {a.command_id: a for a in fake.command_acks[LIFT]}
-    assert set(acks) == {"cmd-stop", "cmd-dance", "cmd-resume"}  # the late one is ignored
-    assert acks["cmd-stop"].outcome == Outcome.OUTCOME_DONE
-    assert acks["cmd-stop"].message.startswith("car stopped at floor ")
-    assert acks["cmd-dance"].outcome == Outcome.OUTCOME_REJECTED
-    assert (acks["cmd-resume"].outcome, acks["cmd-resume"].message) == (Outcome.OUTCOME_DONE, "car resumed")
+async def test_lift_answers_stop_and_resume_and_others_reject_commands(ingest, stub, js, grid, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="microbrain_cli.simulator")
+    sim = _simulator(grid, ingest.target, tmp_path)
+    running = asyncio.create_task(sim.run())
+
+    async def streaming():
+        devices = {r.device.device_id for _, r in await _stored(js, grid.grid_id)}
+        return {LIFT, "radio-unit-01"} <= devices
+
+    await _eventually(streaming)
+
+    async def send(device_id: str, name: str, **kw) -> res.CommandAck:
+        request = pb.SendCommandRequest(device_id=device_id, name=name, timeout=_timeout(5), **kw)
+        return (await stub.SendCommand(request)).ack
+
+    stop = await send(LIFT, "STOP", args={"reason": "ebike_in_elevator"})
+    assert stop.outcome == Outcome.OUTCOME_DONE
+    assert stop.message.startswith("car stopped at floor ")
+    # A command that is past its deadline when it arrives is ignored: the lift stays stopped.
+    with pytest.raises(grpc.aio.AioRpcError) as late:
+        await stub.SendCommand(pb.SendCommandRequest(device_id=LIFT, name="RESUME", timeout=Duration(nanos=1000)))
+    assert late.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+    async def late_ignored():
+        return any("RESUME past its deadline" in r.getMessage() for r in caplog.records)
+
+    await _eventually(late_ignored, timeout=5)
+    dance = await send(LIFT, "DANCE")
+    assert dance.outcome == Outcome.OUTCOME_REJECTED
+    await asyncio.sleep(1.0)  # the stopped car keeps reporting
+    resume = await send(LIFT, "RESUME")
+    assert (resume.outcome, resume.message) == (Outcome.OUTCOME_DONE, "car resumed")
+    radio = await send("radio-unit-01", "STOP")
+    assert (radio.outcome, radio.message) == (Outcome.OUTCOME_REJECTED, "radio-unit-01 takes no commands")
+    await asyncio.sleep(1.0)  # the car moves again
+    sim.stop()
+    stats = await running
+
     # Between STOP and RESUME the car reports STOPPED at the floor it stopped at; afterwards it moves again.
-    stopped_at = acks["cmd-stop"].acked_at.ToDatetime(tzinfo=UTC)
-    resumed_at = acks["cmd-resume"].acked_at.ToDatetime(tzinfo=UTC)
-    floor = int(acks["cmd-stop"].message.rsplit(" ", 1)[1])
-    during = [e.elevator for e in fake.events[LIFT] if stopped_at <= e.occurred_at.ToDatetime(tzinfo=UTC) < resumed_at]
-    after = [e.elevator for e in fake.events[LIFT] if e.occurred_at.ToDatetime(tzinfo=UTC) >= resumed_at]
+    stopped_at = stop.acked_at.ToDatetime(tzinfo=UTC)
+    resumed_at = resume.acked_at.ToDatetime(tzinfo=UTC)
+    floor = int(stop.message.rsplit(" ", 1)[1])
+    lift = [r.event for _, r in await _stored(js, grid.grid_id) if r.device.device_id == LIFT]
+    during = [e.elevator for e in lift if stopped_at <= e.occurred_at.ToDatetime(tzinfo=UTC) < resumed_at]
+    after = [e.elevator for e in lift if e.occurred_at.ToDatetime(tzinfo=UTC) >= resumed_at]
     assert len(during) >= 5
     assert {(s.state, s.floor) for s in during} == {(State.STATE_STOPPED, floor)}
     assert len(after) >= 3
     assert State.STATE_STOPPED not in {s.state for s in after}
-    assert [a.outcome for a in fake.command_acks["radio-unit-01"]] == [Outcome.OUTCOME_REJECTED]
-    assert stats.commands == 4
+    assert stats.commands == 4  # STOP, DANCE, RESUME and the radio's; the late one is not answered

@@ -1,0 +1,34 @@
+"""`microbrain up` puts each service on its default ports unless MB_<SERVICE>_GRPC_PORT / _METRICS_PORT move it."""
+
+import pytest
+from microbrain_cli.services import SERVICES, PortError, Service, with_env_ports
+
+
+def test_defaults_without_variables():
+    [ingest] = with_env_ports(SERVICES, {})
+
+    assert (ingest.name, ingest.grpc_port, ingest.metrics_port) == ("ingest", 50051, 9101)
+
+
+def test_each_service_reads_its_own_variables():
+    services = (Service("ingest", 50051, 9101), Service("cases", 50052, 9102))
+    env = {"MB_INGEST_GRPC_PORT": "6000", "MB_CASES_METRICS_PORT": " 0 "}
+
+    ingest, cases = with_env_ports(services, env)
+
+    assert (ingest.grpc_port, ingest.metrics_port) == (6000, 9101)
+    assert (cases.grpc_port, cases.metrics_port) == (50052, 0)  # 0: no /metrics endpoint
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MB_INGEST_GRPC_PORT": "fifty"}, "MB_INGEST_GRPC_PORT='fifty' is not a port"),
+        ({"MB_INGEST_GRPC_PORT": "0"}, "MB_INGEST_GRPC_PORT='0' is not a port: use a number from 1 to 65535"),
+        ({"MB_INGEST_METRICS_PORT": "70000"}, "MB_INGEST_METRICS_PORT='70000' is not a port"),
+        ({"MB_INGEST_METRICS_PORT": "50051"}, "port 50051 is given twice"),
+    ],
+)
+def test_unusable_ports_are_refused_naming_the_variable(env, message):
+    with pytest.raises(PortError, match=message):
+        with_env_ports(SERVICES, env)

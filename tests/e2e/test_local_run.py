@@ -1,0 +1,172 @@
+"""`microbrain up` (what `make run` does) as a user runs it: its own nats-server from the wheel, ingest as a
+process, the simulator's devices streaming into JetStream, a command to the lift, and a clean Ctrl-C."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import grpc
+import nats
+import pytest
+from google.protobuf.duration_pb2 import Duration
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from microbrain.ingest.v1 import events_pb2
+from microbrain.ingest.v1 import ingest_service_pb2 as pb
+from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
+from microbrain.ingest.v1 import resources_pb2 as res
+from microbrain_kit.testing import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+GRID = "jinhui-shanghong"
+STREAM, SUBJECT = f"mb-{GRID}-ingest", f"mb.{GRID}.ingest.device_event"
+LIFT = "lift-gdy22-a"
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 30.0
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads child processes from /proc")
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The live child processes of pid: pid -> command line."""
+    found: dict[int, str] = {}
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in children.read_text().split():
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except FileNotFoundError:  # gone since
+                continue
+            found[int(child)] = cmdline.replace(b"\0", b" ").decode(errors="replace").strip()
+    return found
+
+
+def _tail(log: Path) -> str:
+    """The end of what microbrain up printed, for failure messages."""
+    return log.read_text(errors="replace")[-4000:]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def local_run(tmp_path):
+    """Starts `microbrain up` on free ports; yields (process, state dir, ingest target, its log)."""
+    state, log_path = tmp_path / "state", tmp_path / "microbrain-up.log"
+    grpc_port = free_port()
+    env = dict(os.environ, MB_INGEST_GRPC_PORT=str(grpc_port), MB_INGEST_METRICS_PORT=str(free_port()))
+    # No MB_NATS_URL: the runner starts its own nats-server. No MQTT bridge either.
+    for name in ("MB_NATS_URL", "MB_MQTT_URL"):
+        env.pop(name, None)
+    cmd = [sys.executable, "-m", "microbrain_cli", "up", "--state-dir", str(state)]
+    cmd += ["--scenario", str(REPO / "deploy" / "scenarios" / "hongqiao.yaml")]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    try:
+        yield proc, state, f"127.0.0.1:{grpc_port}", log_path
+    finally:
+        if proc.poll() is None:  # the test failed before stopping it: leave nothing behind
+            children = _children(proc.pid)
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            for pid in children:
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+
+
+async def _until(what: str, check: Callable[[], Awaitable[object]], proc: subprocess.Popen, log: Path, deadline: float):
+    """Polls check until it returns something true; fails with the runner's output if it exits or time runs out."""
+    loop = asyncio.get_running_loop()
+    while True:
+        result = await check()
+        if result:
+            return result
+        tail = _tail(log)
+        assert proc.poll() is None, f"microbrain up exited with {proc.returncode} before {what}:\n{tail}"
+        assert loop.time() < deadline, f"no {what} within {START_TIMEOUT_S:.0f}s; microbrain up said:\n{tail}"
+        await asyncio.sleep(0.5)
+
+
+async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_stops_cleanly(local_run):
+    proc, state, target, log = local_run
+    deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S
+
+    async with grpc.aio.insecure_channel(target) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+
+        async def serving() -> bool:
+            try:
+                reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1)
+            except grpc.aio.AioRpcError:
+                return False
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+        await _until("SERVING ingest", serving, proc, log, deadline)
+
+        # The runner writes the URL of the nats-server it started to <state-dir>/nats.url.
+        nats_url = (state / "nats.url").read_text().strip()
+        assert nats_url.startswith("nats://127.0.0.1:")
+        nc = await nats.connect(nats_url)
+        try:
+            js = nc.jetstream()
+            events: dict[str, events_pb2.DeviceEventRecorded] = {}  # by device id, the latest
+            next_seq = 1
+
+            async def devices_seen() -> bool:
+                nonlocal next_seq
+                try:
+                    info = await js.stream_info(STREAM)
+                except nats.js.errors.NotFoundError:
+                    return False
+                for seq in range(max(next_seq, info.state.first_seq), info.state.last_seq + 1):
+                    msg = await js.get_msg(STREAM, seq)
+                    if msg.subject == SUBJECT:
+                        recorded = events_pb2.DeviceEventRecorded.FromString(msg.data)
+                        assert msg.headers["Nats-Msg-Id"] == recorded.event.event_id
+                        events[recorded.device.device_id] = recorded
+                next_seq = info.state.last_seq + 1
+                kinds = {r.kind for r in events.values()}
+                return LIFT in events and {res.DEVICE_KIND_WIFI_PROBE, res.DEVICE_KIND_FIELD_UNIT_RADIO} <= kinds
+
+            await _until("events from the lift, a Wi-Fi probe and a radio", devices_seen, proc, log, deadline)
+        finally:
+            await nc.close()
+        lift = events[LIFT]
+        assert (lift.kind, lift.event.type, lift.device.grid_id) == (
+            res.DEVICE_KIND_ELEVATOR_CONTROLLER,
+            "car_state",
+            GRID,
+        )
+        assert any(r.event.type == "probe_count" and r.event.wifi.zone_id for r in events.values())
+        assert any(r.event.type == "gps_fix" and r.event.gps.position.lat for r in events.values())
+
+        timeout = Duration()
+        timeout.FromTimedelta(timedelta(seconds=10))
+        reply = await pb_grpc.IngestServiceStub(channel).SendCommand(
+            pb.SendCommandRequest(device_id=LIFT, name="STOP", args={"reason": "ebike_in_elevator"}, timeout=timeout)
+        )
+        assert reply.ack.outcome == res.CommandAck.OUTCOME_DONE, reply.ack.message
+
+    children = _children(proc.pid)
+    commands = list(children.values())
+    assert any("nats-server" in c for c in commands) and any("-m microbrain_ingest" in c for c in commands), children
+    proc.send_signal(signal.SIGINT)
+    try:
+        rc = proc.wait(STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"microbrain up still running {STOP_TIMEOUT_S:.0f}s after SIGINT:\n{_tail(log)}")
+    assert rc == 0, _tail(log)
+    assert not [pid for pid in children if _alive(pid)], f"left running: {children}"
+    assert not (state / "nats.url").exists()
