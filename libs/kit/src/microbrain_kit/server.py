@@ -62,14 +62,14 @@ class _Interceptor(grpc.aio.ServerInterceptor):
 
     def _unary(self, behavior: Callable, method: str, parent):
         async def wrapper(request_or_iterator, ctx):
-            with self._call(method, parent, ctx) as call:
+            with _Call(self.service, method, parent, ctx) as call:
                 return await call.guard(behavior(request_or_iterator, ctx))
 
         return wrapper
 
     def _streaming(self, behavior: Callable, method: str, parent):
         async def wrapper(request_or_iterator, ctx):
-            with self._call(method, parent, ctx) as call:
+            with _Call(self.service, method, parent, ctx) as call:
                 result = behavior(request_or_iterator, ctx)
                 if inspect.isasyncgen(result):
                     async for item in call.guard_iter(result):
@@ -78,9 +78,6 @@ class _Interceptor(grpc.aio.ServerInterceptor):
                     await call.guard(result)
 
         return wrapper
-
-    def _call(self, method: str, parent, ctx) -> "_Call":
-        return _Call(self.service, method, parent, ctx)
 
 
 class _Call:
