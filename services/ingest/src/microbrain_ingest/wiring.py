@@ -6,6 +6,7 @@ from pathlib import Path
 
 from microbrain.ingest.v1 import ingest_service_pb2, ingest_service_pb2_grpc
 from microbrain_kit import errors
+from microbrain_kit.alarms import ensure_alarm_stream
 from microbrain_kit.bus import Bus, stream_name
 from microbrain_kit.db import OutboxRelay, create_engine, migrate, session_factory
 from microbrain_kit.server import GrpcServer, Registration
@@ -59,6 +60,7 @@ class App:
             [f"mb.{self.settings.grid_id}.{DOMAIN}.*"],
             duplicate_window_s=self.settings.dedupe_window_s,
         )
+        self.alarm_stream = await ensure_alarm_stream(self.bus, self.settings.grid_id)
         self.events = EventStore(self.bus)
         self.events.start()
         self.router = CommandRouter(self.bus, self.settings.grid_id)

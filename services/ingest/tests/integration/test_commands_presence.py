@@ -6,6 +6,7 @@ from datetime import timedelta
 import grpc
 import pytest
 from google.protobuf.duration_pb2 import Duration
+from microbrain.alarms.v1 import alarms_pb2
 from microbrain.ingest.v1 import events_pb2
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
 from microbrain.ingest.v1 import resources_pb2 as res
@@ -110,8 +111,9 @@ async def test_silent_device_goes_offline_with_an_alarm_and_comes_back(app, stub
     [offline] = await h.wait_for_messages(js, app.stream, f"mb.{grid}.ingest.device_offline", 1, timeout=8)
     went = events_pb2.DeviceWentOffline.FromString(offline.data)
     assert went.allowed_silence.seconds == 2 and went.device.device_id == "lift-gdy22-a"
-    [alarm] = await h.wait_for_messages(js, app.stream, f"mb.{grid}.ingest.device_alarm", 1)
-    assert events_pb2.DeviceAlarmRaised.FromString(alarm.data).alarm.code == "device_offline"
+    [alarm] = await h.wait_for_messages(js, app.alarm_stream, f"mb.{grid}.alarms.raised", 1)
+    raised = alarms_pb2.AlarmRaised.FromString(alarm.data)
+    assert (raised.type, raised.source, raised.device.device_id) == ("device_offline", "ingest", "lift-gdy22-a")
     assert not (await stub.GetDevice(pb.GetDeviceRequest(device_id="lift-gdy22-a"))).device.online
     assert (await stream.ack_for(heartbeat=res.Heartbeat())).code == 0
     online = await h.wait_for_messages(js, app.stream, f"mb.{grid}.ingest.device_online", 2)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from microbrain.alarms.v1 import alarms_pb2
 from microbrain.common.v1 import common_pb2
 from microbrain.ingest.v1 import events_pb2
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
@@ -53,9 +54,11 @@ async def test_device_alarm_is_published_beside_the_event(app, register, open_st
     alarm = res.DeviceAlarmInfo(code="trapped_passenger", severity=common_pb2.SEVERITY_CRITICAL, message="困人")
     ev = h.lift_event(alarm=alarm)
     assert (await open_stream("lift-gdy22-a", secret).ack_for(event=ev)).code == 0
-    [msg] = await h.stream_messages(js, app.stream, f"mb.{settings.grid_id}.ingest.device_alarm")
-    raised = events_pb2.DeviceAlarmRaised.FromString(msg.data)
-    assert raised.alarm == alarm and raised.source_event_id == ev.event_id
+    [msg] = await h.stream_messages(js, app.alarm_stream, f"mb.{settings.grid_id}.alarms.raised")
+    raised = alarms_pb2.AlarmRaised.FromString(msg.data)
+    assert (raised.type, raised.severity, raised.description) == ("device_fault", alarm.severity, "困人")
+    assert raised.attributes["code"] == "trapped_passenger"
+    assert raised.attributes["source_event_id"] == ev.event_id and raised.source == "ingest"
     assert raised.location.lat == pytest.approx(31.1872)
     assert msg.headers["Nats-Msg-Id"] == f"{ev.event_id}:alarm"
 
@@ -186,8 +189,8 @@ async def test_each_device_alarm_opens_a_trace_of_its_own(app, register, open_st
     first, second = h.lift_event(alarm=alarm), h.lift_event(alarm=alarm)
     assert (await stream.ack_for(event=first)).code == 0
     assert (await stream.ack_for(event=second)).code == 0
-    alarms = await h.stream_messages(js, app.stream, f"mb.{settings.grid_id}.ingest.device_alarm")
-    traces = [events_pb2.DeviceAlarmRaised.FromString(m.data).meta.trace.traceparent.split("-")[1] for m in alarms]
+    alarms = await h.stream_messages(js, app.alarm_stream, f"mb.{settings.grid_id}.alarms.raised")
+    traces = [alarms_pb2.AlarmRaised.FromString(m.data).meta.trace.traceparent.split("-")[1] for m in alarms]
     assert len(set(traces)) == 2  # two incidents, two traces
     finished = {format(s.context.trace_id, "032x"): s for s in spans.get_finished_spans() if s.name == "device alarm"}
     assert set(traces) <= set(finished)

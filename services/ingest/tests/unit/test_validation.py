@@ -58,9 +58,17 @@ def test_events_become_an_event_message_and_an_alarm_when_the_device_raises_one(
     out = service.EventRecorder(RADIO, res.TRANSPORT_GRPC, {}).records(gps_event(alarm=alarm))
     assert [(s, i) for s, i, _ in out] == [
         ("mb.jinhui-shanghong.ingest.device_event", "e-1"),
-        ("mb.jinhui-shanghong.ingest.device_alarm", "e-1:alarm"),
+        ("mb.jinhui-shanghong.alarms.raised", "e-1:alarm"),
     ]
     assert out[1][2].location.lat == pytest.approx(31.186)  # a radio's alarm is where it was
+    assert out[1][2].type == "device_fault" and out[1][2].attributes["code"] == "sos"
+
+
+def test_a_smart_camera_may_raise_a_scenario_alarm_of_its_own():
+    camera = DeviceInfo("cam-gdy22-lift-a", "jinhui-shanghong", res.DEVICE_KIND_CAMERA, "gengduyuan-22", None, None, 1)
+    info = res.DeviceAlarmInfo(code="ebike_in_elevator", severity=common_pb2.SEVERITY_CRITICAL)
+    alarm = service.device_alarm(camera, "a-1", NOW, info, {})
+    assert (alarm.type, alarm.place_id, alarm.source) == ("ebike_in_elevator", "gengduyuan-22", "ingest")
 
 
 def test_secrets_are_random_and_only_their_hash_is_kept():

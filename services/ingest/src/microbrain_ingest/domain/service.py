@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from microbrain.alarms.v1 import alarms_pb2
 from microbrain.common.v1 import common_pb2
 from microbrain.ingest.v1 import events_pb2, resources_pb2
 from microbrain_kit import errors, telemetry
+from microbrain_kit.alarms import alarm_subject
 from microbrain_kit.bus import subject
 from microbrain_kit.db import add_to_outbox, utcnow
 from sqlalchemy import or_, select, update
@@ -289,7 +291,35 @@ def validate_event(device: DeviceInfo, event: resources_pb2.DeviceEvent, *, now_
             raise errors.InvalidArgument("alarm.severity is required")
 
 
-Record = tuple[str, str, events_pb2.DeviceEventRecorded | events_pb2.DeviceAlarmRaised]
+Record = tuple[str, str, events_pb2.DeviceEventRecorded | alarms_pb2.AlarmRaised]
+# Alarm codes a device may raise that are case types of their own (a smart camera that detects on the edge);
+# any other code becomes a "device_fault" alarm with the code in its attributes.
+SCENARIO_ALARMS = {"ebike_in_elevator", "litter_off_hours", "crowd_over_threshold", "device_offline"}
+
+
+def device_alarm(
+    device: DeviceInfo | Device,
+    alarm_id: str,
+    occurred_at: datetime | Timestamp,
+    info: resources_pb2.DeviceAlarmInfo,
+    trace: dict[str, str] | None = None,
+) -> alarms_pb2.AlarmRaised:
+    """The shared alarm envelope for an alarm a device raised (or ingest raised for it)."""
+    name = getattr(device, "name", "") or device.device_id
+    alarm = alarms_pb2.AlarmRaised(
+        meta=event_meta(device.grid_id, alarm_id, occurred_at, trace),
+        type=info.code if info.code in SCENARIO_ALARMS else "device_fault",
+        severity=info.severity,
+        source=DOMAIN,
+        place_id=device.place_id,
+        device=device_ref(device.grid_id, device.device_id),
+        title=f"{info.code} · {name}",
+        description=info.message,
+        attributes={"code": info.code, "device_kind": kind_name(device.kind)},
+    )
+    if device.lat is not None:
+        alarm.location.lat, alarm.location.lon = device.lat, device.lon
+    return alarm
 
 
 class EventRecorder:
@@ -306,7 +336,7 @@ class EventRecorder:
         # each alarm opens a trace of its own (one trace per incident, not one per connection).
         self.device_traced = device_traced
         self.event_subject = subject(device.grid_id, DOMAIN, "device_event")
-        self.alarm_subject = subject(device.grid_id, DOMAIN, "device_alarm")
+        self.alarm_subject = alarm_subject(device.grid_id)
         self.template = events_pb2.DeviceEventRecorded(
             meta=common_pb2.EventMeta(
                 grid_id=device.grid_id,
@@ -335,17 +365,9 @@ class EventRecorder:
         trace = telemetry.inject()
         recorded.meta.trace.traceparent = trace.get("traceparent", "")
         recorded.meta.trace.tracestate = trace.get("tracestate", "")
-        device, alarm_id = self.device, f"{event.event_id}:alarm"
-        alarm = events_pb2.DeviceAlarmRaised(
-            meta=event_meta(device.grid_id, alarm_id, event.occurred_at, trace),
-            device=recorded.device,
-            kind=device.kind,
-            place_id=device.place_id,
-            alarm=event.alarm,
-            source_event_id=event.event_id,
-        )
-        if device.lat is not None:
-            alarm.location.lat, alarm.location.lon = device.lat, device.lon
+        alarm_id = f"{event.event_id}:alarm"
+        alarm = device_alarm(self.device, alarm_id, event.occurred_at, event.alarm, trace)
+        alarm.attributes["source_event_id"] = event.event_id
         if event.WhichOneof("body") == "gps":
             alarm.location.CopyFrom(event.gps.position)
         return [(self.event_subject, event.event_id, recorded), (self.alarm_subject, alarm_id, alarm)]
@@ -414,24 +436,17 @@ async def mark_silent_offline(*, session: AsyncSession, now: datetime, misses: i
         offline.allowed_silence.FromTimedelta(allowed)
         await add_to_outbox(session, outbox, subject(device.grid_id, DOMAIN, "device_offline"), offline, event_id)
         alarm_id = f"{event_id}:alarm"
-        alarm = events_pb2.DeviceAlarmRaised(
-            meta=event_meta(device.grid_id, alarm_id, now),
-            device=ref,
-            kind=device.kind,
-            place_id=device.place_id,
-            alarm=resources_pb2.DeviceAlarmInfo(
-                code="device_offline",
-                severity=common_pb2.SEVERITY_WARNING,
-                message=(
-                    f"{device.name or device.device_id} silent since "
-                    f"{last.isoformat(timespec='seconds') if last else 'registration'}"
-                    f" (allowed {allowed.total_seconds():g}s)"
-                ),
+        info = resources_pb2.DeviceAlarmInfo(
+            code="device_offline",
+            severity=common_pb2.SEVERITY_WARNING,
+            message=(
+                f"{device.name or device.device_id} silent since "
+                f"{last.isoformat(timespec='seconds') if last else 'registration'}"
+                f" (allowed {allowed.total_seconds():g}s)"
             ),
         )
-        if device.lat is not None:
-            alarm.location.lat, alarm.location.lon = device.lat, device.lon
-        await add_to_outbox(session, outbox, subject(device.grid_id, DOMAIN, "device_alarm"), alarm, alarm_id)
+        alarm = device_alarm(device, alarm_id, now, info)
+        await add_to_outbox(session, outbox, alarm_subject(device.grid_id), alarm, alarm_id)
     return went_offline
 
 

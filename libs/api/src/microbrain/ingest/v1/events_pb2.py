@@ -28,7 +28,7 @@ from microbrain.common.v1 import common_pb2 as microbrain_dot_common_dot_v1_dot_
 from microbrain.ingest.v1 import resources_pb2 as microbrain_dot_ingest_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!microbrain/ingest/v1/events.proto\x12\x14microbrain.ingest.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!microbrain/common/v1/common.proto\x1a$microbrain/ingest/v1/resources.proto\"\x9d\x02\n\x13\x44\x65viceEventRecorded\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .microbrain.ingest.v1.DeviceKind\x12\x10\n\x08place_id\x18\x04 \x01(\t\x12\x32\n\ttransport\x18\x05 \x01(\x0e\x32\x1f.microbrain.ingest.v1.Transport\x12\x30\n\x05\x65vent\x18\x06 \x01(\x0b\x32!.microbrain.ingest.v1.DeviceEvent\"\xb6\x02\n\x11\x44\x65viceAlarmRaised\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .microbrain.ingest.v1.DeviceKind\x12\x10\n\x08place_id\x18\x04 \x01(\t\x12\x30\n\x08location\x18\x05 \x01(\x0b\x32\x1e.microbrain.common.v1.GeoPoint\x12\x34\n\x05\x61larm\x18\x06 \x01(\x0b\x32%.microbrain.ingest.v1.DeviceAlarmInfo\x12\x17\n\x0fsource_event_id\x18\x07 \x01(\t\"\xd6\x01\n\x10\x44\x65viceWentOnline\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .microbrain.ingest.v1.DeviceKind\x12\x32\n\ttransport\x18\x04 \x01(\x0e\x32\x1f.microbrain.ingest.v1.Transport\"\x89\x02\n\x11\x44\x65viceWentOffline\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .microbrain.ingest.v1.DeviceKind\x12\x30\n\x0clast_seen_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0f\x61llowed_silence\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x9f\x01\n\rCommandIssued\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x1d.microbrain.ingest.v1.Command\"\xf9\x01\n\x0c\x43ommandAcked\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x1d.microbrain.ingest.v1.Command\x12-\n\x03\x61\x63k\x18\x04 \x01(\x0b\x32 .microbrain.ingest.v1.CommandAck\x12*\n\x07latency\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xb1\x01\n\x0f\x43ommandTimedOut\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x1d.microbrain.ingest.v1.Command\x12\x0e\n\x06reason\x18\x04 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!microbrain/ingest/v1/events.proto\x12\x14microbrain.ingest.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!microbrain/common/v1/common.proto\x1a$microbrain/ingest/v1/resources.proto\"\x9d\x02\n\x13\x44\x65viceEventRecorded\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .microbrain.ingest.v1.DeviceKind\x12\x10\n\x08place_id\x18\x04 \x01(\t\x12\x32\n\ttransport\x18\x05 \x01(\x0e\x32\x1f.microbrain.ingest.v1.Transport\x12\x30\n\x05\x65vent\x18\x06 \x01(\x0b\x32!.microbrain.ingest.v1.DeviceEvent\"\xd6\x01\n\x10\x44\x65viceWentOnline\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .microbrain.ingest.v1.DeviceKind\x12\x32\n\ttransport\x18\x04 \x01(\x0e\x32\x1f.microbrain.ingest.v1.Transport\"\x89\x02\n\x11\x44\x65viceWentOffline\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .microbrain.ingest.v1.DeviceKind\x12\x30\n\x0clast_seen_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0f\x61llowed_silence\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x9f\x01\n\rCommandIssued\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x1d.microbrain.ingest.v1.Command\"\xf9\x01\n\x0c\x43ommandAcked\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x1d.microbrain.ingest.v1.Command\x12-\n\x03\x61\x63k\x18\x04 \x01(\x0b\x32 .microbrain.ingest.v1.CommandAck\x12*\n\x07latency\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xb1\x01\n\x0f\x43ommandTimedOut\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12/\n\x06\x64\x65vice\x18\x02 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12.\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x1d.microbrain.ingest.v1.Command\x12\x0e\n\x06reason\x18\x04 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,16 +37,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DEVICEEVENTRECORDED']._serialized_start=198
   _globals['_DEVICEEVENTRECORDED']._serialized_end=483
-  _globals['_DEVICEALARMRAISED']._serialized_start=486
-  _globals['_DEVICEALARMRAISED']._serialized_end=796
-  _globals['_DEVICEWENTONLINE']._serialized_start=799
-  _globals['_DEVICEWENTONLINE']._serialized_end=1013
-  _globals['_DEVICEWENTOFFLINE']._serialized_start=1016
-  _globals['_DEVICEWENTOFFLINE']._serialized_end=1281
-  _globals['_COMMANDISSUED']._serialized_start=1284
-  _globals['_COMMANDISSUED']._serialized_end=1443
-  _globals['_COMMANDACKED']._serialized_start=1446
-  _globals['_COMMANDACKED']._serialized_end=1695
-  _globals['_COMMANDTIMEDOUT']._serialized_start=1698
-  _globals['_COMMANDTIMEDOUT']._serialized_end=1875
+  _globals['_DEVICEWENTONLINE']._serialized_start=486
+  _globals['_DEVICEWENTONLINE']._serialized_end=700
+  _globals['_DEVICEWENTOFFLINE']._serialized_start=703
+  _globals['_DEVICEWENTOFFLINE']._serialized_end=968
+  _globals['_COMMANDISSUED']._serialized_start=971
+  _globals['_COMMANDISSUED']._serialized_end=1130
+  _globals['_COMMANDACKED']._serialized_start=1133
+  _globals['_COMMANDACKED']._serialized_end=1382
+  _globals['_COMMANDTIMEDOUT']._serialized_start=1385
+  _globals['_COMMANDTIMEDOUT']._serialized_end=1562
 # @@protoc_insertion_point(module_scope)

@@ -27,24 +27,6 @@ class DeviceEventRecorded(_message.Message):
     event: _resources_pb2.DeviceEvent
     def __init__(self, meta: _Optional[_Union[_common_pb2.EventMeta, _Mapping]] = ..., device: _Optional[_Union[_common_pb2.DeviceRef, _Mapping]] = ..., kind: _Optional[_Union[_resources_pb2.DeviceKind, str]] = ..., place_id: _Optional[str] = ..., transport: _Optional[_Union[_resources_pb2.Transport, str]] = ..., event: _Optional[_Union[_resources_pb2.DeviceEvent, _Mapping]] = ...) -> None: ...
 
-class DeviceAlarmRaised(_message.Message):
-    __slots__ = ("meta", "device", "kind", "place_id", "location", "alarm", "source_event_id")
-    META_FIELD_NUMBER: _ClassVar[int]
-    DEVICE_FIELD_NUMBER: _ClassVar[int]
-    KIND_FIELD_NUMBER: _ClassVar[int]
-    PLACE_ID_FIELD_NUMBER: _ClassVar[int]
-    LOCATION_FIELD_NUMBER: _ClassVar[int]
-    ALARM_FIELD_NUMBER: _ClassVar[int]
-    SOURCE_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
-    meta: _common_pb2.EventMeta
-    device: _common_pb2.DeviceRef
-    kind: _resources_pb2.DeviceKind
-    place_id: str
-    location: _common_pb2.GeoPoint
-    alarm: _resources_pb2.DeviceAlarmInfo
-    source_event_id: str
-    def __init__(self, meta: _Optional[_Union[_common_pb2.EventMeta, _Mapping]] = ..., device: _Optional[_Union[_common_pb2.DeviceRef, _Mapping]] = ..., kind: _Optional[_Union[_resources_pb2.DeviceKind, str]] = ..., place_id: _Optional[str] = ..., location: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., alarm: _Optional[_Union[_resources_pb2.DeviceAlarmInfo, _Mapping]] = ..., source_event_id: _Optional[str] = ...) -> None: ...
-
 class DeviceWentOnline(_message.Message):
     __slots__ = ("meta", "device", "kind", "transport")
     META_FIELD_NUMBER: _ClassVar[int]
