@@ -215,8 +215,9 @@ class Consumer:
     async def stop(self) -> None:
         """Stops fetching and waits for handlers in flight (their messages are acked or nak'ed)."""
         self._stopping.set()
-        if self._runner:
-            await self._runner
+        if self._runner:  # a fetch waiting for messages holds nothing: cancel it rather than wait it out
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._sub.unsubscribe()

@@ -23,6 +23,7 @@ from sqlalchemy import (
     event,
     insert,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -31,6 +32,10 @@ from microbrain_kit import telemetry
 from microbrain_kit.bus import Bus
 
 log = logging.getLogger(__name__)
+
+
+# Alembic keeps its context in module globals: migrations in one process must not overlap.
+_MIGRATING = asyncio.Lock()
 
 
 def utcnow() -> datetime:
@@ -77,7 +82,9 @@ async def migrate(engine: AsyncEngine, migrations_dir: Path, *, version_table: s
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
-    async with engine.begin() as conn:
+    async with _MIGRATING, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # replicas starting together: one migrates, the others wait
+            await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": version_table})
         await conn.run_sync(upgrade)
 
 
