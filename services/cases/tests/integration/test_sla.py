@@ -99,9 +99,6 @@ async def test_meeting_a_deadline_stops_its_timer(settings, tmp_path, nc, h):
         case = await _open(app)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
             await pb_grpc.CaseServiceStub(channel).TransitionCase(
-                pb.TransitionCaseRequest(case_id=case.case_id, to_state=res.CASE_STATE_ACKNOWLEDGED, actor="x")
-            ) if False else None
-            await pb_grpc.CaseServiceStub(channel).TransitionCase(
                 pb.TransitionCaseRequest(
                     case_id=case.case_id, to_state=res.CASE_STATE_ASSIGNED, actor="李栋梁", assignee="unit-01"
                 )
