@@ -14,5 +14,7 @@ class CasesSettings(ServiceSettings):
     """How often due SLA deadlines are looked for."""
     consumer_concurrency: int = 16
     """Alarms handled at once by this replica."""
+    consumer_ack_wait_s: float = 30
+    """An alarm taken by a replica that died unacked is redelivered after this long."""
     evidence_max_bytes: int = 8 * 1024 * 1024
     evidence_retention_days: float = 90

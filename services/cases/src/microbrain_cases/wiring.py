@@ -69,6 +69,7 @@ class App:
                 filter_subject=alarm_subject(grid),
                 message_type=alarms_pb2.AlarmRaised,
                 concurrency=self.settings.consumer_concurrency,
+                ack_wait_s=self.settings.consumer_ack_wait_s,
             ),
             AlarmConsumer(self),
         )
