@@ -4,7 +4,7 @@ is after it) and queues its event in the outbox, in the caller's transaction."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from microbrain.alarms.v1 import alarms_pb2
@@ -14,7 +14,7 @@ from microbrain.common.v1 import common_pb2
 from microbrain_kit import errors, telemetry
 from microbrain_kit.bus import subject
 from microbrain_kit.db import add_to_outbox
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from microbrain_cases.domain.models import Case, CaseAlarm, CaseChangeRow, CaseEvidence, Deadline, outbox
@@ -250,11 +250,12 @@ async def open_case(*, session: AsyncSession, opening: Opening, policies: Polici
     if known is not None:
         ALARMS.labels(opening.grid_id, "known").inc()
         return await get_case(session=session, case_id=known.case_id), "known"
-    session.add(CaseAlarm(alarm_id=opening.source_id, case_id="", received_at=now))
+    link = CaseAlarm(alarm_id=opening.source_id, case_id="", received_at=now)
+    session.add(link)
     open_case_row = await session.scalar(select(Case).where(Case.open_key == opening.open_key))
     if open_case_row is not None:  # the same problem at the same place, still open: a repeat
         case = open_case_row
-        (await session.get(CaseAlarm, opening.source_id)).case_id = case.case_id
+        link.case_id = case.case_id
         case.occurrences += 1
         case.last_occurred_at = max(utc(case.last_occurred_at), opening.occurred_at)
         latest = await _attach_evidence(session, case, opening.evidence)
@@ -294,7 +295,7 @@ async def open_case(*, session: AsyncSession, opening: Opening, policies: Polici
         open_key=opening.open_key,
     )
     session.add(case)
-    (await session.get(CaseAlarm, opening.source_id)).case_id = case.case_id
+    link.case_id = case.case_id
     await _attach_evidence(session, case, opening.evidence)
     policy = policies.for_type(case.case_type)
     discovered = now - opening.occurred_at
@@ -383,8 +384,6 @@ async def list_cases(
     if opened_to:
         query = query.where(Case.opened_at < opened_to)
     if by_deadline:
-        from sqlalchemy import func
-
         nearest = (
             select(Deadline.case_id, func.min(Deadline.due_at).label("due"))
             .where(Deadline.status == DS.STATUS_PENDING)
@@ -579,7 +578,3 @@ async def fire_due_deadlines(
         observe_on_commit(session, BREACHES, (case.grid_id, case.case_type, stage_name(d.stage)))
         fired.append((case.case_id, d.stage))
     return fired
-
-
-def deadline_range(now: datetime, window: timedelta) -> tuple[datetime, datetime]:
-    return now, now + window
