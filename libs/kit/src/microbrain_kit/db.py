@@ -3,7 +3,6 @@ and the transactional outbox that publishes events committed with the data they 
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -30,17 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from microbrain_kit import telemetry
 from microbrain_kit.bus import Bus
+from microbrain_kit.times import utcnow
 
 log = logging.getLogger(__name__)
 
 
 # Alembic keeps its context in module globals: migrations in one process must not overlap.
 _MIGRATING = asyncio.Lock()
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:

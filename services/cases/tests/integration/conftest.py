@@ -1,6 +1,5 @@
 """Cases running in-process on a real nats-server and a real database, called through real channels."""
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -12,6 +11,7 @@ from microbrain.cases.v1 import cases_service_pb2_grpc as pb_grpc
 from microbrain.common.v1 import common_pb2
 from microbrain_cases.config import CasesSettings
 from microbrain_cases.wiring import App
+from microbrain_kit.testing import eventually, stream_messages
 
 
 def alarm(type_="ebike_in_elevator", *, grid, alarm_id=None, place_id="gengduyuan-22", occurred_at=None, **kw):
@@ -80,30 +80,6 @@ def raise_alarm(nc, settings):
     return _raise
 
 
-async def eventually(check, timeout: float = 10.0):
-    """Polls an async check until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result or asyncio.get_running_loop().time() > deadline:
-            return result
-        await asyncio.sleep(0.05)
-
-
-async def subject_messages(nc, stream: str, subject: str) -> list:
-    js = nc.jetstream()
-    info = await js.stream_info(stream)
-    out = []
-    for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
-        try:
-            msg = await js.get_msg(stream, seq)
-        except nats.js.errors.NotFoundError:
-            continue
-        if msg.subject == subject:
-            out.append(msg)
-    return out
-
-
 @pytest.fixture
 def h():
     """Helpers (conftest modules cannot be imported)."""
@@ -111,6 +87,8 @@ def h():
     class Helpers:
         alarm = staticmethod(alarm)
         eventually = staticmethod(eventually)
-        subject_messages = staticmethod(subject_messages)
+        @staticmethod
+        async def subject_messages(nc, stream: str, subject: str) -> list:
+            return await stream_messages(nc.jetstream(), stream, subject)
 
     return Helpers

@@ -1,25 +1,23 @@
 """The cases process killed after committing a case and before acking its alarm: the alarm comes back
 after the restart and finds its case; nothing is lost or doubled."""
 
-import os
 import subprocess
-import sys
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from microbrain.cases.v1 import cases_service_pb2 as pb
 from microbrain.cases.v1 import cases_service_pb2_grpc as pb_grpc
 from microbrain_kit.testing import free_port
 
 
 @pytest.fixture
-def start_cases(settings, tmp_path):
-    port, procs = free_port(), []
+def start_cases(settings, service_process):
+    port = free_port()
 
     async def _start(**extra_env) -> subprocess.Popen:
-        env = dict(
-            os.environ,
+        return await service_process(
+            "microbrain_cases",
+            port,
             MB_GRID_ID=settings.grid_id,
             MB_NATS_URL=settings.nats_url,
             MB_DATABASE_URL=settings.database_url,
@@ -29,21 +27,8 @@ def start_cases(settings, tmp_path):
             MB_CONSUMER_ACK_WAIT_S="1",
             **extra_env,
         )
-        log = open(tmp_path / f"cases-{len(procs)}.log", "w")
-        proc = subprocess.Popen([sys.executable, "-m", "microbrain_cases"], env=env, stdout=log, stderr=log)
-        procs.append(proc)
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            reply = await health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(), wait_for_ready=True, timeout=30
-            )
-            assert reply.status == health_pb2.HealthCheckResponse.SERVING
-        return proc
 
-    yield _start, f"127.0.0.1:{port}"
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    return _start, f"127.0.0.1:{port}"
 
 
 async def test_killed_between_commit_and_ack_leaves_one_case(start_cases, raise_alarm, nc, h, settings):

@@ -12,6 +12,7 @@ from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from microbrain.ingest.v1 import resources_pb2 as res
 from microbrain_ingest.config import IngestSettings
 from microbrain_ingest.wiring import App
+from microbrain_kit.testing import stream_messages
 
 
 def event(type_: str = "car_state", *, event_id: str | None = None, **body) -> res.DeviceEvent:
@@ -113,20 +114,6 @@ def open_stream(stub):
     yield _open
     for s in streams:
         s.call.cancel()
-
-
-async def stream_messages(js, stream: str, subject: str | None = None) -> list:
-    """Every message currently in a stream (optionally one subject), oldest first."""
-    info = await js.stream_info(stream)
-    out = []
-    for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
-        try:
-            msg = await js.get_msg(stream, seq)
-        except nats.js.errors.NotFoundError:
-            continue
-        if subject is None or msg.subject == subject:
-            out.append(msg)
-    return out
 
 
 async def wait_for_messages(js, stream: str, subject: str, count: int, timeout: float = 10) -> list:

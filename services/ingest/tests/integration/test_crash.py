@@ -9,7 +9,6 @@ import uuid
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
 from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from microbrain.ingest.v1 import resources_pb2 as res
@@ -17,12 +16,13 @@ from microbrain_kit.testing import free_port
 
 
 @pytest.fixture
-def start_ingest(nats_url, database, tmp_path):
-    grid, port, procs = f"t-{uuid.uuid4().hex[:8]}", free_port(), []
+def start_ingest(nats_url, database, service_process):
+    grid, port = f"t-{uuid.uuid4().hex[:8]}", free_port()
 
     async def _start(**extra_env) -> tuple[subprocess.Popen, str]:
-        env = dict(
-            os.environ,
+        proc = await service_process(
+            "microbrain_ingest",
+            port,
             MB_GRID_ID=grid,
             MB_NATS_URL=nats_url,
             MB_DATABASE_URL=database.url,
@@ -31,20 +31,9 @@ def start_ingest(nats_url, database, tmp_path):
             MB_METRICS_PORT="0",
             **extra_env,
         )
-        log = open(tmp_path / f"ingest-{len(procs)}.log", "w")
-        proc = subprocess.Popen([sys.executable, "-m", "microbrain_ingest"], env=env, stdout=log, stderr=log)
-        procs.append(proc)
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            check = health_pb2_grpc.HealthStub(channel).Check
-            reply = await check(health_pb2.HealthCheckRequest(), wait_for_ready=True, timeout=30)
-            assert reply.status == health_pb2.HealthCheckResponse.SERVING
         return proc, f"127.0.0.1:{port}"
 
-    yield _start, grid
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    return _start, grid
 
 
 async def _send_once(target: str, secret: str, event: res.DeviceEvent) -> pb.Ack:

@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from microbrain.alarms.v1 import alarms_pb2
 from microbrain.cases.v1 import events_pb2
 from microbrain.cases.v1 import resources_pb2 as res
@@ -14,6 +13,7 @@ from microbrain.common.v1 import common_pb2
 from microbrain_kit import errors, telemetry
 from microbrain_kit.bus import subject
 from microbrain_kit.db import add_to_outbox
+from microbrain_kit.times import as_utc, timestamp
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,26 +80,13 @@ def stage_name(stage: int) -> str:
     return Sg.Name(stage).removeprefix("STAGE_").lower()
 
 
-def utc(dt: datetime | None) -> datetime | None:
-    """Datetimes read back from SQLite are naive; every stored time is UTC."""
-    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
-
-
-def ts(dt: datetime | None) -> Timestamp | None:
-    if dt is None:
-        return None
-    out = Timestamp()
-    out.FromDatetime(utc(dt))
-    return out
-
-
 def _meta(grid_id: str, event_id: str, at: datetime) -> common_pb2.EventMeta:
     carrier = telemetry.inject()
     return common_pb2.EventMeta(
         event_id=event_id,
         grid_id=grid_id,
-        occurred_at=ts(at),
-        recorded_at=ts(datetime.now(UTC)),
+        occurred_at=timestamp(at),
+        recorded_at=timestamp(datetime.now(UTC)),
         producer=DOMAIN,
         trace=common_pb2.TraceContext(
             traceparent=carrier.get("traceparent", ""), tracestate=carrier.get("tracestate", "")
@@ -120,11 +107,11 @@ async def snapshot(session: AsyncSession, case: Case) -> res.Case:
         place_id=case.place_id,
         title=case.title,
         description=case.description,
-        occurred_at=ts(case.occurred_at),
-        opened_at=ts(case.opened_at),
-        updated_at=ts(case.updated_at),
+        occurred_at=timestamp(case.occurred_at),
+        opened_at=timestamp(case.opened_at),
+        updated_at=timestamp(case.updated_at),
         occurrences=case.occurrences,
-        last_occurred_at=ts(case.last_occurred_at),
+        last_occurred_at=timestamp(case.last_occurred_at),
         video_url=case.video_url,
         assignee=case.assignee,
         reason=case.reason,
@@ -149,7 +136,12 @@ async def snapshot(session: AsyncSession, case: Case) -> res.Case:
         await session.scalars(select(Deadline).where(Deadline.case_id == case.case_id).order_by(Deadline.stage))
     ).all():
         out.deadlines.append(
-            res.Deadline(stage=d.stage, due_at=ts(d.due_at), status=d.status, done_at=ts(d.reached_at or d.breached_at))
+            res.Deadline(
+                stage=d.stage,
+                due_at=timestamp(d.due_at),
+                status=d.status,
+                done_at=timestamp(d.reached_at or d.breached_at),
+            )
         )
     return out
 
@@ -160,7 +152,7 @@ def evidence_ref(ev: CaseEvidence) -> common_pb2.EvidenceRef:
         content_type=ev.content_type,
         size_bytes=ev.size_bytes,
         sha256=ev.sha256,
-        captured_at=ts(ev.captured_at),
+        captured_at=timestamp(ev.captured_at),
         video_url=ev.video_url,
     )
 
@@ -171,7 +163,7 @@ async def record(
     """Appends a history row for a change (with the case after it) and queues its CaseChanged event."""
     case.updated_at = at
     await session.flush()
-    change = res.CaseChange(case_id=case.case_id, at=ts(at), actor=actor, action=action, **fields)
+    change = res.CaseChange(case_id=case.case_id, at=timestamp(at), actor=actor, action=action, **fields)
     after = await snapshot(session, case)
     row = CaseChangeRow(
         case_id=case.case_id, at=at, actor=actor, action=action, change=b"", snapshot=after.SerializeToString()
@@ -257,7 +249,7 @@ async def open_case(*, session: AsyncSession, opening: Opening, policies: Polici
         case = open_case_row
         link.case_id = case.case_id
         case.occurrences += 1
-        case.last_occurred_at = max(utc(case.last_occurred_at), opening.occurred_at)
+        case.last_occurred_at = max(as_utc(case.last_occurred_at), opening.occurred_at)
         latest = await _attach_evidence(session, case, opening.evidence)
         await record(
             session,
@@ -461,7 +453,7 @@ async def transition(
             d.reached_at = now
             if d.status == DS.STATUS_PENDING:
                 d.status = DS.STATUS_MET
-            seconds = (now - utc(case.occurred_at)).total_seconds()
+            seconds = (now - as_utc(case.occurred_at)).total_seconds()
             observe_on_commit(session, STAGE_SECONDS, (case.grid_id, case.case_type, stage_name(stage)), seconds)
     if to_state == St.CASE_STATE_CANCELLED:
         for d in deadlines.values():
@@ -562,7 +554,7 @@ async def fire_due_deadlines(
             publish=False,
             stage=d.stage,
             escalation_level=case.escalation_level,
-            reason=f"{stage_name(d.stage)} deadline {utc(d.due_at).isoformat(timespec='seconds')} passed; "
+            reason=f"{stage_name(d.stage)} deadline {as_utc(d.due_at).isoformat(timespec='seconds')} passed; "
             f"escalated to {case.escalated_to or 'nobody further'}",
         )
         event_id = f"{case.case_id}:{change.cursor}"

@@ -2,9 +2,9 @@
 
 from microbrain.common.v1 import common_pb2
 from microbrain.ingest.v1 import resources_pb2
+from microbrain_kit.times import timestamp
 
 from microbrain_ingest.domain.models import Device
-from microbrain_ingest.domain.service import ts
 
 
 def device_to_proto(device: Device) -> resources_pb2.Device:
@@ -20,12 +20,12 @@ def device_to_proto(device: Device) -> resources_pb2.Device:
         last_transport=device.last_transport,
         labels=device.labels or {},
         credential_version=device.credential_version,
-        created_at=ts(device.created_at),
-        updated_at=ts(device.updated_at),
+        created_at=timestamp(device.created_at),
+        updated_at=timestamp(device.updated_at),
     )
     if device.lat is not None:
         out.location.CopyFrom(common_pb2.GeoPoint(lat=device.lat, lon=device.lon))
     out.heartbeat_interval.FromMilliseconds(int(device.heartbeat_interval_s * 1000))
     if device.last_seen_at is not None:
-        out.last_seen_at.CopyFrom(ts(device.last_seen_at))
+        out.last_seen_at.CopyFrom(timestamp(device.last_seen_at))
     return out

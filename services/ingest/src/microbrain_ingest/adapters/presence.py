@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from microbrain_kit.db import OutboxRelay, utcnow
+from microbrain_kit.db import OutboxRelay
+from microbrain_kit.times import utcnow
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from microbrain_ingest.domain import service

@@ -10,7 +10,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from microbrain.alarms.v1 import alarms_pb2
@@ -19,7 +19,8 @@ from microbrain.ingest.v1 import events_pb2, resources_pb2
 from microbrain_kit import errors, telemetry
 from microbrain_kit.alarms import alarm_subject
 from microbrain_kit.bus import subject
-from microbrain_kit.db import add_to_outbox, utcnow
+from microbrain_kit.db import add_to_outbox
+from microbrain_kit.times import as_utc, timestamp, utcnow
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,13 +73,6 @@ def to_info(device: Device) -> DeviceInfo:
     )
 
 
-def ts(dt: datetime) -> Timestamp:
-    """A protobuf Timestamp of an aware datetime."""
-    out = Timestamp()
-    out.FromDatetime(dt)
-    return out
-
-
 def event_meta(
     grid_id: str, event_id: str, occurred_at: datetime | Timestamp, trace: dict[str, str] | None = None
 ) -> common_pb2.EventMeta:
@@ -87,13 +81,13 @@ def event_meta(
     meta = common_pb2.EventMeta(
         event_id=event_id,
         grid_id=grid_id,
-        recorded_at=ts(utcnow()),
+        recorded_at=timestamp(utcnow()),
         producer=DOMAIN,
         trace=common_pb2.TraceContext(
             traceparent=carrier.get("traceparent", ""), tracestate=carrier.get("tracestate", "")
         ),
     )
-    meta.occurred_at.CopyFrom(occurred_at if isinstance(occurred_at, Timestamp) else ts(occurred_at))
+    meta.occurred_at.CopyFrom(occurred_at if isinstance(occurred_at, Timestamp) else timestamp(occurred_at))
     return meta
 
 
@@ -376,17 +370,12 @@ class EventRecorder:
 # ---------------------------------------------------------------- presence
 
 
-def _utc(dt: datetime | None) -> datetime | None:
-    """Datetimes read back from SQLite are naive; every stored time is UTC."""
-    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
-
-
 async def save_presence(*, session: AsyncSession, seen: dict[str, tuple[datetime, int]], misses: int) -> list[str]:
     """Saves last-seen times; devices that were offline go online (event in the outbox). Returns those ids."""
     came_online = []
     for device in (await session.scalars(select(Device).where(Device.device_id.in_(list(seen))))).all():
         at, transport = seen[device.device_id]
-        if device.last_seen_at is None or _utc(device.last_seen_at) < at:
+        if device.last_seen_at is None or as_utc(device.last_seen_at) < at:
             device.last_seen_at = at
             device.silent_after = at + timedelta(seconds=device.heartbeat_interval_s * misses)
         device.last_transport = transport
@@ -418,7 +407,7 @@ async def mark_silent_offline(*, session: AsyncSession, now: datetime, misses: i
     )
     for device in (await session.scalars(silent)).all():
         allowed = timedelta(seconds=device.heartbeat_interval_s * misses)
-        last = _utc(device.last_seen_at)
+        last = as_utc(device.last_seen_at)
         # Conditional update: with several replicas only one of them reports the transition.
         result = await session.execute(
             update(Device).where(Device.device_id == device.device_id, Device.online.is_(True)).values(online=False)
@@ -432,7 +421,7 @@ async def mark_silent_offline(*, session: AsyncSession, now: datetime, misses: i
             meta=event_meta(device.grid_id, event_id, now), device=ref, kind=device.kind
         )
         if last:
-            offline.last_seen_at.CopyFrom(ts(last))
+            offline.last_seen_at.CopyFrom(timestamp(last))
         offline.allowed_silence.FromTimedelta(allowed)
         await add_to_outbox(session, outbox, subject(device.grid_id, DOMAIN, "device_offline"), offline, event_id)
         alarm_id = f"{event_id}:alarm"
@@ -466,7 +455,7 @@ async def issue_command(
         raise errors.FailedPrecondition(f"device {device_id} is disabled; enable it before sending commands")
     now = utcnow()
     command = resources_pb2.Command(
-        command_id=str(uuid.uuid4()), name=name, args=args, issued_at=ts(now), deadline=ts(now + timeout)
+        command_id=str(uuid.uuid4()), name=name, args=args, issued_at=timestamp(now), deadline=timestamp(now + timeout)
     )
     session.add(
         CommandRecord(
