@@ -87,6 +87,7 @@ def h():
     class Helpers:
         alarm = staticmethod(alarm)
         eventually = staticmethod(eventually)
+
         @staticmethod
         async def subject_messages(nc, stream: str, subject: str) -> list:
             return await stream_messages(nc.jetstream(), stream, subject)

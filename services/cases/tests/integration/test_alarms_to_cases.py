@@ -78,3 +78,16 @@ async def test_after_the_case_is_resolved_a_new_alarm_opens_a_new_case(app, stub
 async def _two(stub):
     cases = await _cases(stub)
     return cases if len(cases) == 2 else None
+
+
+async def test_the_case_continues_the_alarms_trace(app, stub, nc, h, settings):
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    a = h.alarm(grid=settings.grid_id)
+    await nc.jetstream().publish(
+        f"mb.{settings.grid_id}.alarms.raised",
+        a.SerializeToString(),
+        headers={"Nats-Msg-Id": a.meta.event_id, "traceparent": f"00-{trace_id}-b7ad6b7169203331-01"},
+    )
+    [msg] = await h.eventually(lambda: h.subject_messages(nc, app.stream, f"mb.{settings.grid_id}.cases.case_opened"))
+    assert msg.headers["traceparent"].split("-")[1] == trace_id  # device → alarm → case: one trace
+    assert events_pb2.CaseChanged.FromString(msg.data).meta.trace.traceparent.split("-")[1] == trace_id
