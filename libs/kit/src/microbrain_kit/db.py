@@ -38,10 +38,11 @@ log = logging.getLogger(__name__)
 _MIGRATING = asyncio.Lock()
 
 
-def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
+def create_engine(url: str, *, schema: str | None = None, pool_size: int = 20) -> AsyncEngine:
     """An async engine for postgresql+asyncpg:// or sqlite+aiosqlite:// URLs.
 
-    schema (PostgreSQL only) sets the search_path, so tests and co-located services stay apart.
+    schema (PostgreSQL only) sets the search_path, so tests and co-located services stay apart; pool_size
+    should cover the work a service does at once (handlers, relay, timers), or connections churn.
     """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -59,7 +60,7 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
 
         return engine
     connect_args = {"server_settings": {"search_path": schema}} if schema else {}
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, connect_args=connect_args)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, connect_args=connect_args)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -31,7 +31,11 @@ class App:
     def __init__(self, settings: CasesSettings) -> None:
         self.settings = settings
         self.policies = Policies.load(settings.sla_policies)
-        self.engine = create_engine(settings.database_url, schema=settings.database_schema or None)
+        self.engine = create_engine(
+            settings.database_url,
+            schema=settings.database_schema or None,
+            pool_size=settings.consumer_concurrency + 4,  # handlers, the relay, the timers and the API
+        )
         self.sessions = session_factory(self.engine)
         self.stream = stream_name(settings.grid_id, DOMAIN)
         self._changed = asyncio.Event()

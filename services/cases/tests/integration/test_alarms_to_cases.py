@@ -1,5 +1,7 @@
 """Alarms on NATS become cases: opened once per alarm id, repeats attach to the open case."""
 
+import asyncio
+
 from microbrain.cases.v1 import cases_service_pb2 as pb
 from microbrain.cases.v1 import events_pb2
 from microbrain.cases.v1 import resources_pb2 as res
@@ -91,3 +93,17 @@ async def test_the_case_continues_the_alarms_trace(app, stub, nc, h, settings):
     [msg] = await h.eventually(lambda: h.subject_messages(nc, app.stream, f"mb.{settings.grid_id}.cases.case_opened"))
     assert msg.headers["traceparent"].split("-")[1] == trace_id  # device → alarm → case: one trace
     assert events_pb2.CaseChanged.FromString(msg.data).meta.trace.traceparent.split("-")[1] == trace_id
+
+
+async def test_repeats_arriving_together_each_count(app, stub, raise_alarm, h):
+    await raise_alarm(alarm_id="first")
+    [case] = await h.eventually(lambda: _cases(stub))
+    await asyncio.gather(*(raise_alarm(alarm_id=f"burst-{i}") for i in range(10)))
+
+    async def all_counted():
+        [now] = await _cases(stub)
+        return now if now.occurrences == 11 else None
+
+    now = await h.eventually(all_counted)
+    assert now is not None, (await _cases(stub))[0].occurrences
+    assert now.case_id == case.case_id and len(now.alarm_ids) == 11

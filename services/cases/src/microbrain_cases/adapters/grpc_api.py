@@ -174,8 +174,6 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
                 rows = await service.changes_after(session=session, cursor=cursor)
             for row in rows:
                 cursor = row.cursor
-                yield pb.WatchCasesResponse(
-                    change=res.CaseChange.FromString(row.change), case=res.Case.FromString(row.snapshot)
-                )
+                yield pb.WatchCasesResponse(change=service.read_change(row), case=res.Case.FromString(row.snapshot))
             if not rows:
                 await self.app.wait_for_changes(timeout=1.0)  # changes here wake it at once; other replicas' in 1 s

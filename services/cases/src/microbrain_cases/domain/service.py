@@ -14,6 +14,7 @@ from microbrain_kit import errors, telemetry
 from microbrain_kit.bus import subject
 from microbrain_kit.db import add_to_outbox
 from microbrain_kit.times import as_utc, timestamp
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -165,13 +166,18 @@ async def record(
     await session.flush()
     change = res.CaseChange(case_id=case.case_id, at=timestamp(at), actor=actor, action=action, **fields)
     after = await snapshot(session, case)
+    # Stored without its cursor (the row's key, known only after the insert): read_change() puts it back.
     row = CaseChangeRow(
-        case_id=case.case_id, at=at, actor=actor, action=action, change=b"", snapshot=after.SerializeToString()
+        case_id=case.case_id,
+        at=at,
+        actor=actor,
+        action=action,
+        change=change.SerializeToString(),
+        snapshot=after.SerializeToString(),
     )
     session.add(row)
-    await session.flush()  # the cursor comes from the database
+    await session.flush()
     change.cursor = row.cursor
-    row.change = change.SerializeToString()
     if publish:
         event_id = f"{case.case_id}:{row.cursor}"
         await add_to_outbox(
@@ -242,14 +248,23 @@ async def open_case(*, session: AsyncSession, opening: Opening, policies: Polici
     if known is not None:
         ALARMS.labels(opening.grid_id, "known").inc()
         return await get_case(session=session, case_id=known.case_id), "known"
-    link = CaseAlarm(alarm_id=opening.source_id, case_id="", received_at=now)
-    session.add(link)
-    open_case_row = await session.scalar(select(Case).where(Case.open_key == opening.open_key))
+    # Locked (PostgreSQL) and counted in SQL, so repeats arriving together each count.
+    open_case_row = await session.scalar(select(Case).where(Case.open_key == opening.open_key).with_for_update())
     if open_case_row is not None:  # the same problem at the same place, still open: a repeat
         case = open_case_row
-        link.case_id = case.case_id
-        case.occurrences += 1
-        case.last_occurred_at = max(as_utc(case.last_occurred_at), opening.occurred_at)
+        session.add(CaseAlarm(alarm_id=opening.source_id, case_id=case.case_id, received_at=now))
+        await session.execute(
+            update(Case)
+            .where(Case.case_id == case.case_id)
+            .values(
+                occurrences=Case.occurrences + 1,
+                last_occurred_at=sql_case(
+                    (Case.last_occurred_at < opening.occurred_at, opening.occurred_at), else_=Case.last_occurred_at
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await session.refresh(case, ["occurrences", "last_occurred_at"])
         latest = await _attach_evidence(session, case, opening.evidence)
         await record(
             session,
@@ -287,7 +302,7 @@ async def open_case(*, session: AsyncSession, opening: Opening, policies: Polici
         open_key=opening.open_key,
     )
     session.add(case)
-    link.case_id = case.case_id
+    session.add(CaseAlarm(alarm_id=opening.source_id, case_id=case.case_id, received_at=now))
     await _attach_evidence(session, case, opening.evidence)
     policy = policies.for_type(case.case_type)
     discovered = now - opening.occurred_at
@@ -394,7 +409,14 @@ async def timeline(*, session: AsyncSession, case_id: str) -> list[res.CaseChang
     rows = await session.scalars(
         select(CaseChangeRow).where(CaseChangeRow.case_id == case_id).order_by(CaseChangeRow.cursor)
     )
-    return [res.CaseChange.FromString(r.change) for r in rows.all()]
+    return [read_change(r) for r in rows.all()]
+
+
+def read_change(row: CaseChangeRow) -> res.CaseChange:
+    """The CaseChange a history row holds, with its cursor."""
+    change = res.CaseChange.FromString(row.change)
+    change.cursor = row.cursor
+    return change
 
 
 async def changes_after(*, session: AsyncSession, cursor: int, limit: int = 200) -> list[CaseChangeRow]:
