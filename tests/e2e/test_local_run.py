@@ -1,5 +1,6 @@
-"""`microbrain up` (what `make run` does) as a user runs it: its own nats-server from the wheel, ingest as a
-process, the simulator's devices streaming into JetStream, a command to the lift, and a clean Ctrl-C."""
+"""`microbrain up` (what `make run` does) as a user runs it: its own nats-server from the wheel, ingest and cases
+as processes, the simulator's devices streaming into JetStream, their alarms becoming cases, a command to the lift,
+and a clean Ctrl-C."""
 
 import asyncio
 import os
@@ -15,6 +16,8 @@ import nats
 import pytest
 from google.protobuf.duration_pb2 import Duration
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from microbrain.cases.v1 import cases_service_pb2 as cases_pb
+from microbrain.cases.v1 import cases_service_pb2_grpc as cases_grpc
 from microbrain.ingest.v1 import events_pb2
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
 from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
@@ -27,6 +30,8 @@ STREAM, SUBJECT = f"mb-{GRID}-ingest", f"mb.{GRID}.ingest.device_event"
 LIFT = "lift-gdy22-a"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
+# The simulator raises an alarm about every 45 s by default; --alarm-every makes it one a second here.
+ALARM_EVERY_S = "1"
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads child processes from /proc")
 
@@ -59,19 +64,25 @@ def _alive(pid: int) -> bool:
 
 @pytest.fixture
 def local_run(tmp_path):
-    """Starts `microbrain up` on free ports; yields (process, state dir, ingest target, its log)."""
+    """Starts `microbrain up` on free ports; yields (process, state dir, ingest target, cases target, its log)."""
     state, log_path = tmp_path / "state", tmp_path / "microbrain-up.log"
-    grpc_port = free_port()
-    env = dict(os.environ, MB_INGEST_GRPC_PORT=str(grpc_port), MB_INGEST_METRICS_PORT=str(free_port()))
+    grpc_port, cases_port = free_port(), free_port()
+    env = dict(
+        os.environ,
+        MB_INGEST_GRPC_PORT=str(grpc_port),
+        MB_INGEST_METRICS_PORT=str(free_port()),
+        MB_CASES_GRPC_PORT=str(cases_port),
+        MB_CASES_METRICS_PORT=str(free_port()),
+    )
     # No MB_NATS_URL: the runner starts its own nats-server. No MQTT bridge either.
     for name in ("MB_NATS_URL", "MB_MQTT_URL"):
         env.pop(name, None)
-    cmd = [sys.executable, "-m", "microbrain_cli", "up", "--state-dir", str(state)]
+    cmd = [sys.executable, "-m", "microbrain_cli", "up", "--state-dir", str(state), "--alarm-every", ALARM_EVERY_S]
     cmd += ["--scenario", str(REPO / "deploy" / "scenarios" / "hongqiao.yaml")]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     try:
-        yield proc, state, f"127.0.0.1:{grpc_port}", log_path
+        yield proc, state, f"127.0.0.1:{grpc_port}", f"127.0.0.1:{cases_port}", log_path
     finally:
         if proc.poll() is None:  # the test failed before stopping it: leave nothing behind
             children = _children(proc.pid)
@@ -99,21 +110,25 @@ async def _until(what: str, check: Callable[[], Awaitable[object]], proc: subpro
         await asyncio.sleep(0.5)
 
 
+def _serving(channel: grpc.aio.Channel) -> Callable[[], Awaitable[bool]]:
+    health = health_pb2_grpc.HealthStub(channel)
+
+    async def serving() -> bool:
+        try:
+            reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1)
+        except grpc.aio.AioRpcError:
+            return False
+        return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+    return serving
+
+
 async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_stops_cleanly(local_run):
-    proc, state, target, log = local_run
+    proc, state, target, cases_target, log = local_run
     deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S
 
     async with grpc.aio.insecure_channel(target) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-
-        async def serving() -> bool:
-            try:
-                reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1)
-            except grpc.aio.AioRpcError:
-                return False
-            return reply.status == health_pb2.HealthCheckResponse.SERVING
-
-        await _until("SERVING ingest", serving, proc, log, deadline)
+        await _until("SERVING ingest", _serving(channel), proc, log, deadline)
 
         # The runner writes the URL of the nats-server it started to <state-dir>/nats.url.
         nats_url = (state / "nats.url").read_text().strip()
@@ -159,9 +174,33 @@ async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_
         )
         assert reply.ack.outcome == res.CommandAck.OUTCOME_DONE, reply.ack.message
 
+    # Cases runs too, and the simulator's alarms (through ingest and the grid's alarm stream) become cases.
+    async with grpc.aio.insecure_channel(cases_target) as channel:
+        await _until("SERVING cases", _serving(channel), proc, log, deadline)
+        stub = cases_grpc.CaseServiceStub(channel)
+
+        async def some_cases():
+            return list((await stub.ListCases(cases_pb.ListCasesRequest(), timeout=5)).cases)
+
+        cases = await _until("a case from a device alarm", some_cases, proc, log, deadline)
+    assert {c.case_type for c in cases} <= {"ebike_in_elevator", "litter_off_hours", "device_fault"}
+    assert all(c.grid_id == GRID and c.device.device_id for c in cases)
+    # What a user types to see them.
+    shown = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "microbrain_cli", "cases", "list", "--target", cases_target),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=dict(os.environ, COLUMNS="250"),
+    )
+    out = (await asyncio.wait_for(shown.communicate(), 30))[0].decode()
+    assert shown.returncode == 0, out
+    assert cases[0].case_id in out and cases[0].case_type in out, out
+
     children = _children(proc.pid)
     commands = list(children.values())
-    assert any("nats-server" in c for c in commands) and any("-m microbrain_ingest" in c for c in commands), children
+    assert any("nats-server" in c for c in commands), children
+    assert any("-m microbrain_ingest" in c for c in commands), children
+    assert any("-m microbrain_cases" in c for c in commands), children
     proc.send_signal(signal.SIGINT)
     try:
         rc = proc.wait(STOP_TIMEOUT_S)

@@ -1,4 +1,5 @@
-"""microbrain: `up` runs the platform locally, `simulate` drives a grid's devices against ingest."""
+"""microbrain: `up` runs the platform locally, `simulate` drives a grid's devices against ingest,
+`cases` shows the grid's cases."""
 
 import argparse
 import asyncio
@@ -11,12 +12,13 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from microbrain_cli.scenario import DEFAULT_SCENARIO, ScenarioError, grid_scenario, load_scenario
-from microbrain_cli.services import SERVICES
-from microbrain_cli.simulator import DEFAULT_TARGET, Simulator
+from microbrain_cli.services import SERVICES, find
+from microbrain_cli.simulator import DEFAULT_ALARM_EVERY_S, DEFAULT_TARGET, Simulator
 
 log = logging.getLogger(__name__)
 
 DEFAULT_GRID = "jinhui-shanghong"
+DEFAULT_CASES_TARGET = f"127.0.0.1:{find(SERVICES, 'cases').grpc_port}"
 
 
 def _positive_float(text: str) -> float:
@@ -33,6 +35,53 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _cursor(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _case_state(text: str) -> int:
+    # Imported here so `up` and `simulate` do not load the cases protos.
+    from microbrain_cli.cases import parse_state
+
+    try:
+        return parse_state(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _alarm_every(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, 0 or more")
+    return value
+
+
+def _add_alarm_every(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--alarm-every",
+        type=_alarm_every,
+        # A string default goes through `type` too, and only for the command that uses it, so a bad
+        # MB_SIM_ALARM_EVERY fails `up` and `simulate` with a usage error but leaves `cases` alone.
+        default=os.environ.get("MB_SIM_ALARM_EVERY", "").strip() or str(DEFAULT_ALARM_EVERY_S),
+        metavar="SECONDS",
+        help="mean seconds between device alarms across the grid (an e-bike in the lift, litter off hours, "
+        f"a door fault); 0 = none (default: $MB_SIM_ALARM_EVERY or {DEFAULT_ALARM_EVERY_S:g})",
+    )
+
+
 def _up_epilog() -> str:
     ports = []
     for s in SERVICES:
@@ -42,6 +91,7 @@ def _up_epilog() -> str:
         [
             "environment:",
             f"  {'MB_NATS_URL':<26}use this NATS server (with JetStream) instead of starting nats-server",
+            f"  {'MB_SIM_ALARM_EVERY':<26}the simulator's --alarm-every ({DEFAULT_ALARM_EVERY_S:g} seconds)",
             *ports,
             "  Every service's ports are set the same way: MB_<SERVICE>_GRPC_PORT, MB_<SERVICE>_METRICS_PORT.",
             "  Other MB_ variables (MB_MQTT_URL, MB_LOG_LEVEL, ...) are passed on to the services.",
@@ -80,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds to run; 0 = until Ctrl-C (%(default)s)",
     )
     sim.add_argument("--state-dir", type=Path, default=Path(".state"), help="where device secrets are kept")
+    _add_alarm_every(sim)
 
     up = sub.add_parser(
         "up",
@@ -92,13 +143,66 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--state-dir", type=Path, default=Path(".state"), help="databases, NATS store, logs")
     up.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario YAML (%(default)s)")
     up.add_argument("--no-simulator", action="store_true", help="do not run the device simulator")
+    _add_alarm_every(up)
+
+    cases = sub.add_parser("cases", help="the grid's cases: list them, or watch them change")
+    cases_sub = cases.add_subparsers(dest="cases_command", required=True)
+    default_target = os.environ.get("MB_CASES_TARGET", DEFAULT_CASES_TARGET)
+    target_help = f"cases gRPC address HOST:PORT (default: $MB_CASES_TARGET or {DEFAULT_CASES_TARGET})"
+    listing = cases_sub.add_parser(
+        "list",
+        help="the cases as a table: newest first, with the nearest deadline as a countdown",
+        description="Prints the grid's cases, newest first; times are in this machine's local time.",
+    )
+    listing.add_argument("--target", default=default_target, help=target_help)
+    listing.add_argument(
+        "--state",
+        dest="states",
+        type=_case_state,
+        action="append",
+        metavar="STATE",
+        default=[],
+        help="only cases in this state (opened, assigned, acknowledged, on_site, resolved, closed, cancelled, "
+        "reopened); repeat for several",
+    )
+    listing.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="only cases of this type; repeat for several",
+    )
+    listing.add_argument(
+        "--limit", type=_positive_int, default=50, metavar="N", help="at most this many cases (%(default)s)"
+    )
+    listing.add_argument("--by-deadline", action="store_true", help="nearest pending deadline first")
+    watch = cases_sub.add_parser(
+        "watch",
+        help="one line per change of any case, as it happens",
+        description="Prints every change of the grid's cases after a cursor, then each as it happens; "
+        "reconnects and resumes if the stream breaks. Ctrl-C stops.",
+    )
+    watch.add_argument("--target", default=default_target, help=target_help)
+    watch.add_argument(
+        "--after",
+        type=_cursor,
+        default=0,
+        metavar="CURSOR",
+        help="start after this cursor, the first column of a line printed before (default: 0, all changes kept)",
+    )
     return parser
 
 
 async def _simulate(args: argparse.Namespace, console: Console) -> int:
     grid = grid_scenario(load_scenario(args.scenario), args.grid)
     simulator = Simulator(
-        grid=grid, target=args.target, state_dir=args.state_dir, rate_scale=args.rate_scale, console=console
+        grid=grid,
+        target=args.target,
+        state_dir=args.state_dir,
+        rate_scale=args.rate_scale,
+        alarm_every_s=args.alarm_every,
+        console=console,
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -116,9 +220,29 @@ async def _up(args: argparse.Namespace, console: Console) -> int:
         state_dir=args.state_dir,
         scenario_path=args.scenario,
         simulator=not args.no_simulator,
+        alarm_every_s=args.alarm_every,
         console=console,
     )
     return await runner.run()
+
+
+async def _cases(args: argparse.Namespace, console: Console) -> int:
+    from microbrain_cli.cases import list_cases, watch_cases
+
+    if args.cases_command == "list":
+        return await list_cases(
+            args.target,
+            console=console,
+            states=args.states,
+            types=args.types,
+            limit=args.limit,
+            by_deadline=args.by_deadline,
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return await watch_cases(args.target, console=console, after=args.after, stop=stop)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     # grpc and nats are chatty at INFO about things our own lines already say.
     for noisy in ("grpc", "nats"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    command = _simulate if args.command == "simulate" else _up
+    command = {"simulate": _simulate, "up": _up, "cases": _cases}[args.command]
     try:
         return asyncio.run(command(args, console))
     except ScenarioError as e:

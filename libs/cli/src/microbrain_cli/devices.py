@@ -3,7 +3,9 @@
 import math
 import random
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, timezone
 
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -17,6 +19,38 @@ _SHANGHAI = timezone(timedelta(hours=8))
 _METRES_PER_DEG_LAT = 111_320.0
 # Floors of the lift: one basement, no floor 0 (the proto uses 0 for "unknown").
 _LOWEST_FLOOR, _TOP_FLOOR = -1, 18
+
+
+@dataclass(frozen=True)
+class AlarmKind:
+    """An alarm a device raises on its own, and how often it does compared with the grid's other alarms."""
+
+    code: str
+    severity: int  # common_pb2.Severity
+    message: str
+    weight: float = 1.0
+
+
+# What smart cameras detect on the edge, by the `scenario:` the scenario file gives the camera; these codes
+# are case types of their own. Crowds are counted by analytics, not raised by a camera, so they are not here.
+CAMERA_ALARMS = {
+    "ebike_in_elevator": AlarmKind("ebike_in_elevator", common_pb2.SEVERITY_CRITICAL, "电动车进入电梯", weight=3),
+    "litter_off_hours": AlarmKind("litter_off_hours", common_pb2.SEVERITY_WARNING, "非投放时段垃圾落地", weight=3),
+}
+# A lift's own fault: rarer than what the cameras see; ingest turns it into a device_fault alarm.
+DOOR_FAULT = AlarmKind("door_fault", common_pb2.SEVERITY_MAJOR, "轿厢门关闭受阻 (door fault)", weight=1)
+
+
+def in_windows(windows: Sequence[tuple[time, time]], now: datetime) -> bool:
+    """Whether now (aware) falls in one of the [start, end) windows of Shanghai local time."""
+    local = now.astimezone(_SHANGHAI).time()
+    for start, end in windows:
+        if start <= end:
+            if start <= local < end:
+                return True
+        elif local >= start or local < end:  # a window across midnight, e.g. 22:00-02:00
+            return True
+    return False
 
 
 def timestamp(when: datetime) -> Timestamp:
@@ -50,6 +84,26 @@ class SimDevice:
 
     def _fill(self, event: res.DeviceEvent, now: datetime) -> None:
         raise NotImplementedError
+
+    def _fill_current(self, event: res.DeviceEvent, now: datetime) -> None:
+        """Fills the body with the device's state as it is, without advancing it."""
+        self._fill(event, now)
+
+    def alarms(self, now: datetime) -> list[AlarmKind]:
+        """Returns the alarms this device could raise at this moment; most devices raise none."""
+        return []
+
+    def alarm_event(self, alarm: AlarmKind, now: datetime | None = None) -> res.DeviceEvent:
+        """Returns an event that reports the device's current state and raises alarm with it.
+
+        The body stays the one of the device's kind (ingest refuses any other), so an alarm is an ordinary
+        event of the device with `alarm` set, as a smart camera or a lift controller sends it.
+        """
+        now = now or datetime.now(UTC)
+        event = res.DeviceEvent(event_id=str(uuid.uuid4()), occurred_at=timestamp(now), type=self.event_type)
+        self._fill_current(event, now)
+        event.alarm.CopyFrom(res.DeviceAlarmInfo(code=alarm.code, severity=alarm.severity, message=alarm.message))
+        return event
 
     def handle_command(self, cmd: res.Command, now: datetime | None = None) -> res.CommandAck:
         """Carries out a command and returns the ack; this kind takes none."""
@@ -95,6 +149,13 @@ class LiftController(SimDevice):
         self._step()
         event.elevator.CopyFrom(self.status())
 
+    def _fill_current(self, event: res.DeviceEvent, now: datetime) -> None:
+        event.elevator.CopyFrom(self.status())
+
+    def alarms(self, now: datetime) -> list[AlarmKind]:
+        """A lift may report a door fault at any time."""
+        return [DOOR_FAULT]
+
     def status(self) -> res.ElevatorStatus:
         """Returns the car's current state without advancing it."""
         return res.ElevatorStatus(state=self.state, floor=self.floor, occupied=self.occupied, load_kg=self.load_kg)
@@ -122,6 +183,15 @@ class Camera(SimDevice):
 
     def _fill(self, event: res.DeviceEvent, now: datetime) -> None:
         event.camera.video_ok = True
+
+    def alarms(self, now: datetime) -> list[AlarmKind]:
+        """What this camera's scenario detects; litter only outside the place's disposal windows."""
+        alarm = CAMERA_ALARMS.get(self.spec.labels.get("scenario", ""))
+        if alarm is None:
+            return []
+        if alarm.code == "litter_off_hours" and in_windows(self.spec.disposal_windows, now):
+            return []  # rubbish brought in the disposal window is what the window is for
+        return [alarm]
 
 
 class WifiProbe(SimDevice):
@@ -202,6 +272,14 @@ _BY_KIND: dict[int, type[SimDevice]] = {
     res.DEVICE_KIND_WIFI_PROBE: WifiProbe,
     res.DEVICE_KIND_FIELD_UNIT_RADIO: FieldUnitRadio,
 }
+
+
+def choose_alarm(devices: Sequence[SimDevice], now: datetime, rng: random.Random) -> tuple[SimDevice, AlarmKind] | None:
+    """Picks the device and alarm to raise now, weighted by how common each alarm is; None when none can."""
+    choices = [(device, alarm) for device in devices for alarm in device.alarms(now)]
+    if not choices:
+        return None
+    return rng.choices(choices, weights=[alarm.weight for _, alarm in choices])[0]
 
 
 def make_device(spec: DeviceSpec, rng: random.Random | None = None) -> SimDevice:

@@ -23,8 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 from microbrain_cli.scenario import DEFAULT_SCENARIO, ScenarioError, grid_scenario, load_scenario
-from microbrain_cli.services import SERVICES, PortError, Service, with_env_ports
-from microbrain_cli.simulator import Simulator
+from microbrain_cli.services import SERVICES, PortError, Service, find, with_env_ports
+from microbrain_cli.simulator import DEFAULT_ALARM_EVERY_S, Simulator
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ class Runner:
         state_dir: Path,
         scenario_path: Path = DEFAULT_SCENARIO,
         simulator: bool = True,
+        alarm_every_s: float = DEFAULT_ALARM_EVERY_S,
         console: Console | None = None,
     ) -> None:
         self.grid_id = grid_id
@@ -121,6 +122,7 @@ class Runner:
         self.logs_dir = self.state_dir / "logs"
         self.scenario_path = scenario_path
         self.with_simulator = simulator
+        self.alarm_every_s = alarm_every_s
         self.console = console or Console()
         self.nats_url = ""
         # SERVICES with the ports the environment asks for; set when the run starts.
@@ -184,9 +186,10 @@ class Runner:
         if self.with_simulator:
             self.simulator = Simulator(
                 grid=grid,
-                target=f"127.0.0.1:{self.configured[0].grpc_port}",
+                target=f"127.0.0.1:{find(self.configured, 'ingest').grpc_port}",
                 state_dir=self.state_dir,
                 console=self.console,
+                alarm_every_s=self.alarm_every_s,
             )
             sim_task = asyncio.create_task(self.simulator.run(), name="simulator")
             sim_task.add_done_callback(_log_failure)
@@ -324,11 +327,18 @@ class Runner:
                 _short(child.log_path),
             )
         if self.with_simulator:
+            alarms = f"an alarm every ~{self.alarm_every_s:g}s" if self.alarm_every_s > 0 else "no alarms"
+            ingest = find(self.configured, "ingest")
             table.add_row(
-                "simulator", f"in this process, {devices} devices → 127.0.0.1:{self.configured[0].grpc_port}", "", ""
+                "simulator", f"in this process, {devices} devices → 127.0.0.1:{ingest.grpc_port}, {alarms}", "", ""
             )
         self.console.print(table)
         self.console.print(f"state dir: {self.state_dir}   ·   Ctrl-C stops everything", highlight=False)
+        cases = find(self.configured, "cases")
+        # The cases commands default to the default port; say how to reach a moved one.
+        moved = cases.grpc_port != find(SERVICES, "cases").grpc_port
+        target = f" --target 127.0.0.1:{cases.grpc_port}" if moved else ""
+        self.console.print(f"cases: `microbrain cases list{target}`, `microbrain cases watch{target}`", highlight=False)
 
     async def _report_stream(self) -> None:
         """Prints how many messages the grid's ingest stream holds, so one sees events land."""

@@ -1,6 +1,7 @@
 """The demo scenario (deploy/scenarios/hongqiao.yaml) turned into the devices of one grid."""
 
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ class DeviceSpec:
     # Wi-Fi probes only: the crowd zone they count and its warning threshold.
     zone_id: str = ""
     zone_warning: int = 0
+    # Garbage rooms: when residents may bring their rubbish (定时定点), Shanghai time, [start, end).
+    disposal_windows: tuple[tuple[time, time], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,27 @@ def load_scenario(path: Path | str = DEFAULT_SCENARIO) -> dict[str, Any]:
     if not isinstance(data, dict) or "grids" not in data:
         raise ScenarioError(f"{path} is not a scenario file: it has no 'grids:'")
     return data
+
+
+def _clock(text: str) -> time:
+    hours, _, minutes = text.strip().partition(":")
+    return time(int(hours), int(minutes or 0))
+
+
+def disposal_windows(place: dict[str, Any]) -> tuple[tuple[time, time], ...]:
+    """Returns a place's disposal windows ("07:00-09:00") as (start, end) pairs."""
+    windows = []
+    for text in place.get("disposal_windows") or []:
+        start, sep, end = str(text).partition("-")
+        try:
+            if not sep:
+                raise ValueError
+            windows.append((_clock(start), _clock(end)))
+        except ValueError:
+            raise ScenarioError(
+                f"place {place.get('id')}: disposal window {text!r} is not HH:MM-HH:MM, e.g. 07:00-09:00"
+            ) from None
+    return tuple(windows)
 
 
 def grid_scenario(data: dict[str, Any], grid_id: str) -> GridScenario:
@@ -96,6 +120,7 @@ def grid_scenario(data: dict[str, Any], grid_id: str) -> GridScenario:
                 labels=labels,
                 zone_id=zone["id"] if zone else "",
                 zone_warning=int(zone["warning"]) if zone else 0,
+                disposal_windows=disposal_windows(place),
             )
         )
 

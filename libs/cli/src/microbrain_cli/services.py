@@ -34,7 +34,11 @@ class Service:
 
 # Every service `microbrain up` starts, in start order, with its default ports (from ARCHITECTURE.md).
 # A new service is one more line here.
-SERVICES: tuple[Service, ...] = (Service("ingest", grpc_port=50051, metrics_port=9101),)
+SERVICES: tuple[Service, ...] = (
+    Service("ingest", grpc_port=50051, metrics_port=9101),
+    # After ingest: it turns the alarms ingest publishes into cases.
+    Service("cases", grpc_port=50053, metrics_port=9103),
+)
 
 
 class PortError(ValueError):
@@ -75,3 +79,8 @@ def with_env_ports(services: tuple[Service, ...], environ: Mapping[str, str]) ->
                 raise PortError(f"port {port} is given twice, to {owners[port]} and {what}")
             owners[port] = what
     return out
+
+
+def find(services: tuple[Service, ...], name: str) -> Service:
+    """Returns the service called name."""
+    return next(s for s in services if s.name == name)

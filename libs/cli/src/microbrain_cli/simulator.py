@@ -19,12 +19,14 @@ from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from microbrain.ingest.v1 import resources_pb2 as res
 from rich.console import Console
 
-from microbrain_cli.devices import SimDevice, make_device, timestamp
+from microbrain_cli.devices import AlarmKind, SimDevice, choose_alarm, make_device, timestamp
 from microbrain_cli.scenario import DeviceSpec, GridScenario
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TARGET = "127.0.0.1:50051"
+# Mean seconds between two device alarms across the whole grid: now and then, not a flood of cases.
+DEFAULT_ALARM_EVERY_S = 45.0
 HEARTBEAT_INTERVAL_S = 10
 # Events kept for resending while ingest is away; beyond this the oldest are dropped, as a device
 # with a small buffer would.
@@ -86,6 +88,7 @@ class Stats:
     dropped: int = 0
     heartbeats: int = 0
     commands: int = 0
+    alarms: int = 0
     reconnects: int = 0
 
 
@@ -141,12 +144,17 @@ class Simulator:
         console: Console | None = None,
         status_every_s: float = 5.0,
         rng: random.Random | None = None,
+        alarm_every_s: float = DEFAULT_ALARM_EVERY_S,
     ) -> None:
         if rate_scale <= 0:
             raise ValueError("rate_scale must be positive")
+        if alarm_every_s < 0:
+            raise ValueError("alarm_every_s must be 0 (no alarms) or more")
         self.grid = grid
         self.target = target
         self.rate_scale = rate_scale
+        # Not scaled by rate_scale: a faster feed of readings should not also mean more incidents.
+        self.alarm_every_s = alarm_every_s
         self.console = console
         self.status_every_s = status_every_s
         self.rng = rng or random.Random()
@@ -169,6 +177,7 @@ class Simulator:
             self._stub = pb_grpc.IngestServiceStub(channel)
             tasks = [asyncio.create_task(self._device_loop(d), name=d.spec.device_id) for d in self.devices]
             tasks += [asyncio.create_task(self._produce(d)) for d in self.devices]
+            tasks.append(asyncio.create_task(self._alarm_loop()))
             tasks.append(asyncio.create_task(self._report_loop()))
             try:
                 if duration_s > 0:
@@ -403,8 +412,8 @@ class Simulator:
 
     # --- events ---------------------------------------------------------------------------------
 
-    def _emit(self, dev: _Device) -> None:
-        event = dev.sim.next_event()
+    def _emit(self, dev: _Device, alarm: AlarmKind | None = None) -> None:
+        event = dev.sim.next_event() if alarm is None else dev.sim.alarm_event(alarm)
         event.grid_id = self.grid.grid_id
         # One event per request rather than an EventBatch: its ack carries this seq (and index 0).
         request = pb.StreamEventsRequest(seq=dev.next_seq(), event=event)
@@ -425,6 +434,21 @@ class Simulator:
             self._emit(dev)
             await asyncio.sleep(interval * self.rng.uniform(0.9, 1.1))
 
+    async def _alarm_loop(self) -> None:
+        """Now and then one device of the grid raises an alarm: a Poisson process, alarm_every_s apart on average."""
+        if self.alarm_every_s <= 0:
+            return
+        by_sim = {id(d.sim): d for d in self.devices}
+        while True:
+            await asyncio.sleep(self.rng.expovariate(1 / self.alarm_every_s))
+            picked = choose_alarm([d.sim for d in self.devices], datetime.now(UTC), self.rng)
+            if picked is None:
+                continue
+            sim, alarm = picked
+            self._emit(by_sim[id(sim)], alarm)
+            self.stats.alarms += 1
+            log.info("%s raises %s (%s)", sim.spec.device_id, alarm.code, alarm.message)
+
     # --- status ---------------------------------------------------------------------------------
 
     async def _report_loop(self) -> None:
@@ -440,7 +464,7 @@ class Simulator:
         line = (
             f"simulator: {streaming}/{len(self.devices)} devices streaming · events sent {s.sent}"
             f" (resent {s.resent}) · acked {s.acked} · refused {s.refused} · unacked {pending}"
-            f" · commands answered {s.commands} · reconnects {s.reconnects}"
+            f" · alarms raised {s.alarms} · commands answered {s.commands} · reconnects {s.reconnects}"
         )
         if s.dropped:
             line += f" · dropped {s.dropped}"

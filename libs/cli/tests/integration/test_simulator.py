@@ -15,6 +15,8 @@ import grpc
 import nats
 import pytest
 from google.protobuf.duration_pb2 import Duration
+from microbrain.alarms.v1 import alarms_pb2
+from microbrain.common.v1 import common_pb2
 from microbrain.ingest.v1 import events_pb2
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
 from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
@@ -102,14 +104,20 @@ async def js(nats_url):
 def made(monkeypatch) -> list[res.DeviceEvent]:
     """Every event the simulated devices make during the test, in order."""
     events: list[res.DeviceEvent] = []
-    next_event = SimDevice.next_event
+    next_event, alarm_event = SimDevice.next_event, SimDevice.alarm_event
 
     def recording(self: SimDevice, now: datetime | None = None) -> res.DeviceEvent:
         event = next_event(self, now)
         events.append(event)
         return event
 
+    def recording_alarm(self: SimDevice, alarm, now: datetime | None = None) -> res.DeviceEvent:
+        event = alarm_event(self, alarm, now)
+        events.append(event)
+        return event
+
     monkeypatch.setattr(SimDevice, "next_event", recording)
+    monkeypatch.setattr(SimDevice, "alarm_event", recording_alarm)
     return events
 
 
@@ -310,3 +318,47 @@ async def test_lift_answers_stop_and_resume_and_others_reject_commands(ingest, s
     assert len(after) >= 3
     assert State.STATE_STOPPED not in {s.state for s in after}
     assert stats.commands == 4  # STOP, DANCE, RESUME and the radio's; the late one is not answered
+
+
+async def test_devices_raise_alarms_on_events_of_their_own_kind_and_ingest_passes_them_on(
+    ingest, js, grid, made, tmp_path
+):
+    # One alarm every 0.1 s on average instead of every 45 s.
+    sim = Simulator(grid=grid, target=ingest.target, state_dir=tmp_path, rate_scale=20, alarm_every_s=0.1)
+    stats = await sim.run(duration_s=3.0)
+
+    raised = [e for e in made if e.HasField("alarm")]
+    assert stats.alarms == len(raised) >= 5
+    assert stats.refused == 0  # ingest took every one: a camera's alarm has a camera body, the lift's an elevator one
+    stored = {r.event.event_id: r for _, r in await _stored(js, grid.grid_id)}
+    stream, subject = f"mb-{grid.grid_id}-alarms", f"mb.{grid.grid_id}.alarms.raised"
+    info = await js.stream_info(stream)
+    alarms = {}
+    for seq in range(max(info.state.first_seq, 1), info.state.last_seq + 1):
+        msg = await js.get_msg(stream, seq)
+        if msg.subject == subject:
+            alarm = alarms_pb2.AlarmRaised.FromString(msg.data)
+            alarms[alarm.attributes["source_event_id"]] = alarm
+    assert {e.event_id for e in raised} <= set(stored) & set(alarms)
+    seen = set()
+    for event in raised:
+        recorded, alarm = stored[event.event_id], alarms[event.event_id]
+        device = recorded.device.device_id
+        seen.add((device, event.alarm.code, alarm.type))
+        assert (alarm.device.device_id, alarm.severity) == (device, event.alarm.severity)
+        if device == "cam-gdy22-lift-a":
+            assert (recorded.event.type, recorded.event.WhichOneof("body")) == ("camera_status", "camera")
+            assert (alarm.type, alarm.severity, alarm.place_id) == (
+                "ebike_in_elevator",
+                common_pb2.SEVERITY_CRITICAL,
+                "gengduyuan-22",
+            )
+            assert alarm.description == "电动车进入电梯"
+        elif device == "cam-gdy-refuse-1":
+            assert (alarm.type, alarm.severity) == ("litter_off_hours", common_pb2.SEVERITY_WARNING)
+        else:
+            assert device == LIFT
+            assert (recorded.event.type, recorded.event.WhichOneof("body")) == ("car_state", "elevator")
+            # Not a case type of its own: ingest raises it as a device fault, with the lift's code kept.
+            assert (alarm.type, alarm.attributes["code"]) == ("device_fault", "door_fault")
+    assert ("cam-gdy22-lift-a", "ebike_in_elevator", "ebike_in_elevator") in seen

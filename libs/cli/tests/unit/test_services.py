@@ -4,10 +4,12 @@ import pytest
 from microbrain_cli.services import SERVICES, PortError, Service, with_env_ports
 
 
-def test_defaults_without_variables():
-    [ingest] = with_env_ports(SERVICES, {})
+def test_defaults_without_variables_cases_after_ingest():
+    ingest, cases = with_env_ports(SERVICES, {})
 
     assert (ingest.name, ingest.grpc_port, ingest.metrics_port) == ("ingest", 50051, 9101)
+    assert (cases.name, cases.module, cases.grpc_port, cases.metrics_port) == ("cases", "microbrain_cases", 50053, 9103)
+    assert (cases.grpc_port_env, cases.metrics_port_env) == ("MB_CASES_GRPC_PORT", "MB_CASES_METRICS_PORT")
 
 
 def test_each_service_reads_its_own_variables():
