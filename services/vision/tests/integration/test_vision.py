@@ -37,15 +37,15 @@ class Camera:
     def __init__(self, stub, camera_id: str) -> None:
         self.call, self.camera_id, self.seq = stub.StreamFrames(), camera_id, 0
 
-    async def send(self, image: bytes, camera_id: str | None = None) -> int:
+    async def send(self, image: bytes, camera_id: str | None = None, at: datetime | None = None) -> int:
         self.seq += 1
         request = pb.StreamFramesRequest(seq=self.seq, camera_id=camera_id or self.camera_id, image=image)
-        request.captured_at.FromDatetime(datetime.now(UTC))
+        request.captured_at.FromDatetime(at or datetime.now(UTC))
         await self.call.write(request)
         return self.seq
 
-    async def frame(self, image: bytes) -> pb.StreamFramesResponse:
-        seq = await self.send(image)
+    async def frame(self, image: bytes, at: datetime | None = None) -> pb.StreamFramesResponse:
+        seq = await self.send(image, at=at)
         while True:
             reply = await asyncio.wait_for(self.call.read(), 30)
             if reply.seq == seq:
@@ -117,3 +117,31 @@ async def test_under_load_the_newest_frame_wins_and_every_frame_is_answered(stub
     dropped = [s for s, r in replies.items() if r.dropped]
     assert dropped and replies[sent[-1]].dropped is False  # stale frames dropped, the newest processed
     assert all(r.code == 0 for r in replies.values())
+
+
+def _apron(frames, bag: bool) -> bytes:
+    """The garbage room's apron (the lower part of the frame), with a pile of the coffee photo's dark beans."""
+    frame = np.full((480, 640, 3), (160, 160, 155), np.uint8)
+    frame[300:, :] = (120, 118, 112)
+    if bag:
+        beans = frames.bgr(data.coffee())[250:400, 50:250]  # a real photo crop: dark, textured, bag-sized
+        frame[330:430, 260:420] = cv2.resize(beans, (160, 100))
+    return frames.jpeg(frame)
+
+
+async def test_litter_left_on_the_apron_at_night_alarms_once(stub, frames, nc, settings):
+    camera = Camera(stub, "cam-gdy-refuse-1")
+    night = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai, outside 07-09 and 18-20
+    assert (await camera.frame(_apron(frames, False), at=night)).finding.kind == ""  # learns the empty apron
+    kinds = [(await camera.frame(_apron(frames, True), at=night)).finding.kind for _ in range(8)]
+    assert kinds.count("alarm") == 1  # the same pile does not alarm again and again
+    [msg] = await eventually(lambda: stream_messages(nc.jetstream(), f"mb-{settings.grid_id}-alarms"))
+    alarm = alarms_pb2.AlarmRaised.FromString(msg.data)
+    assert (alarm.type, alarm.place_id) == ("litter_off_hours", "gengduyuan-refuse-1") and alarm.evidence
+
+
+async def test_litter_during_disposal_hours_is_no_alarm(stub, frames):
+    camera = Camera(stub, "cam-gdy-refuse-1")
+    evening = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)  # 18:30 in Shanghai: people bring their bags
+    await camera.frame(_apron(frames, False), at=evening)
+    assert {(await camera.frame(_apron(frames, True), at=evening)).finding.kind for _ in range(8)} == {""}
