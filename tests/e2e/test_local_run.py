@@ -1,5 +1,6 @@
-"""`microbrain up` (what `make run` does) as a user runs it: its own nats-server from the wheel, ingest and cases
-as processes, the simulator's devices streaming into JetStream, their alarms becoming cases, a command to the lift,
+"""`microbrain up` (what `make run` does) as a user runs it: its own nats-server from the wheel, ingest, vision and
+cases as processes, the simulator's devices streaming into JetStream and its cameras streaming frames made from real
+photos to vision, the e-bike vision sees in the lift car and the devices' alarms becoming cases, a command to the lift,
 and a clean Ctrl-C."""
 
 import asyncio
@@ -16,22 +17,27 @@ import nats
 import pytest
 from google.protobuf.duration_pb2 import Duration
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from microbrain.alarms.v1 import alarms_pb2
 from microbrain.cases.v1 import cases_service_pb2 as cases_pb
 from microbrain.cases.v1 import cases_service_pb2_grpc as cases_grpc
 from microbrain.ingest.v1 import events_pb2
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
 from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from microbrain.ingest.v1 import resources_pb2 as res
-from microbrain_kit.testing import free_port
+from microbrain_kit.testing import free_port, stream_messages
 
 REPO = Path(__file__).resolve().parents[2]
 GRID = "jinhui-shanghong"
 STREAM, SUBJECT = f"mb-{GRID}-ingest", f"mb.{GRID}.ingest.device_event"
 LIFT = "lift-gdy22-a"
+LIFT_CAMERA = "cam-gdy22-lift-a"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 # The simulator raises an alarm about every 45 s by default; --alarm-every makes it one a second here.
 ALARM_EVERY_S = "1"
+# The cameras show an e-bike (or a bag) about once a minute by default; every ~2 s here (the lift car then stays
+# empty at least 4 s between two e-bikes, so vision's alarm clears in between).
+SCENE_EVERY_S = "2"
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads child processes from /proc")
 
@@ -64,25 +70,27 @@ def _alive(pid: int) -> bool:
 
 @pytest.fixture
 def local_run(tmp_path):
-    """Starts `microbrain up` on free ports; yields (process, state dir, ingest target, cases target, its log)."""
+    """Starts `microbrain up` on free ports; yields (process, state dir, targets by service, its log)."""
     state, log_path = tmp_path / "state", tmp_path / "microbrain-up.log"
-    grpc_port, cases_port = free_port(), free_port()
-    env = dict(
-        os.environ,
-        MB_INGEST_GRPC_PORT=str(grpc_port),
-        MB_INGEST_METRICS_PORT=str(free_port()),
-        MB_CASES_GRPC_PORT=str(cases_port),
-        MB_CASES_METRICS_PORT=str(free_port()),
-    )
+    targets = {}
+    env = dict(os.environ)
+    for service in ("ingest", "vision", "cases"):
+        port = free_port()
+        targets[service] = f"127.0.0.1:{port}"
+        env[f"MB_{service.upper()}_GRPC_PORT"] = str(port)
+        env[f"MB_{service.upper()}_METRICS_PORT"] = str(free_port())
+    # Run from elsewhere than the repository, so vision's model and cameras are given as a user would move them.
+    env["MB_MODEL_PATH"] = str(REPO / "models" / "nanodet-m.onnx")
+    env["MB_CAMERAS"] = str(REPO / "deploy" / "vision" / "cameras.yaml")
     # No MB_NATS_URL: the runner starts its own nats-server. No MQTT bridge either.
     for name in ("MB_NATS_URL", "MB_MQTT_URL"):
         env.pop(name, None)
     cmd = [sys.executable, "-m", "microbrain_cli", "up", "--state-dir", str(state), "--alarm-every", ALARM_EVERY_S]
-    cmd += ["--scenario", str(REPO / "deploy" / "scenarios" / "hongqiao.yaml")]
+    cmd += ["--scene-every", SCENE_EVERY_S, "--scenario", str(REPO / "deploy" / "scenarios" / "hongqiao.yaml")]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     try:
-        yield proc, state, f"127.0.0.1:{grpc_port}", f"127.0.0.1:{cases_port}", log_path
+        yield proc, state, targets, log_path
     finally:
         if proc.poll() is None:  # the test failed before stopping it: leave nothing behind
             children = _children(proc.pid)
@@ -124,7 +132,8 @@ def _serving(channel: grpc.aio.Channel) -> Callable[[], Awaitable[bool]]:
 
 
 async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_stops_cleanly(local_run):
-    proc, state, target, cases_target, log = local_run
+    proc, state, targets, log = local_run
+    target, cases_target = targets["ingest"], targets["cases"]
     deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S
 
     async with grpc.aio.insecure_channel(target) as channel:
@@ -174,17 +183,41 @@ async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_
         )
         assert reply.ack.outcome == res.CommandAck.OUTCOME_DONE, reply.ack.message
 
-    # Cases runs too, and the simulator's alarms (through ingest and the grid's alarm stream) become cases.
+    async with grpc.aio.insecure_channel(targets["vision"]) as channel:
+        await _until("SERVING vision", _serving(channel), proc, log, deadline)
+
+    # Cases runs too. Vision sees the e-bike the lift camera shows (frames from the real motorcycle photo) and its
+    # alarm becomes a case with the snapshot; the lift's door faults (through ingest) become cases too.
     async with grpc.aio.insecure_channel(cases_target) as channel:
         await _until("SERVING cases", _serving(channel), proc, log, deadline)
         stub = cases_grpc.CaseServiceStub(channel)
+        cases: list = []
 
-        async def some_cases():
-            return list((await stub.ListCases(cases_pb.ListCasesRequest(), timeout=5)).cases)
+        async def ebike_case():
+            cases[:] = (await stub.ListCases(cases_pb.ListCasesRequest(), timeout=5)).cases
+            return next((c for c in cases if c.case_type == "ebike_in_elevator"), None)
 
-        cases = await _until("a case from a device alarm", some_cases, proc, log, deadline)
+        ebike = await _until("an e-bike case from vision", ebike_case, proc, log, deadline)
     assert {c.case_type for c in cases} <= {"ebike_in_elevator", "litter_off_hours", "device_fault"}
     assert all(c.grid_id == GRID and c.device.device_id for c in cases)
+    assert (ebike.device.device_id, ebike.place_id) == (LIFT_CAMERA, "gengduyuan-22")
+    # Vision's alarm brings the camera's live video and a snapshot of the frame (the camera through ingest would not).
+    assert ebike.video_url == f"rtsp://127.0.0.1/{LIFT_CAMERA}"
+    assert ebike.evidence and ebike.evidence[0].content_type == "image/jpeg"
+    # The case is vision's; while vision watches the frames, the cameras no longer raise these alarms through ingest.
+    nc = await nats.connect(nats_url)
+    try:
+        raised = [
+            alarms_pb2.AlarmRaised.FromString(m.data)
+            for m in await stream_messages(nc.jetstream(), f"mb-{GRID}-alarms")
+        ]
+    finally:
+        await nc.close()
+    assert {(a.source, a.device.device_id) for a in raised if a.type == "ebike_in_elevator"} == {
+        ("vision", LIFT_CAMERA)
+    }
+    assert {a.source for a in raised if a.type == "litter_off_hours"} <= {"vision"}
+    assert ebike.alarm_ids[0] in {a.meta.event_id for a in raised if a.source == "vision"}
     # What a user types to see them.
     shown = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "microbrain_cli", "cases", "list", "--target", cases_target),
@@ -200,6 +233,7 @@ async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_
     commands = list(children.values())
     assert any("nats-server" in c for c in commands), children
     assert any("-m microbrain_ingest" in c for c in commands), children
+    assert any("-m microbrain_vision" in c for c in commands), children
     assert any("-m microbrain_cases" in c for c in commands), children
     proc.send_signal(signal.SIGINT)
     try:

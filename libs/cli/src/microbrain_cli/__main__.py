@@ -13,7 +13,7 @@ from rich.logging import RichHandler
 
 from microbrain_cli.scenario import DEFAULT_SCENARIO, ScenarioError, grid_scenario, load_scenario
 from microbrain_cli.services import SERVICES, find
-from microbrain_cli.simulator import DEFAULT_ALARM_EVERY_S, DEFAULT_TARGET, Simulator
+from microbrain_cli.simulator import DEFAULT_ALARM_EVERY_S, DEFAULT_SCENE_EVERY_S, DEFAULT_TARGET, Simulator
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _case_state(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _alarm_every(text: str) -> float:
+def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -72,13 +72,26 @@ def _alarm_every(text: str) -> float:
 def _add_alarm_every(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--alarm-every",
-        type=_alarm_every,
+        type=_seconds,
         # A string default goes through `type` too, and only for the command that uses it, so a bad
         # MB_SIM_ALARM_EVERY fails `up` and `simulate` with a usage error but leaves `cases` alone.
         default=os.environ.get("MB_SIM_ALARM_EVERY", "").strip() or str(DEFAULT_ALARM_EVERY_S),
         metavar="SECONDS",
-        help="mean seconds between device alarms across the grid (an e-bike in the lift, litter off hours, "
-        f"a door fault); 0 = none (default: $MB_SIM_ALARM_EVERY or {DEFAULT_ALARM_EVERY_S:g})",
+        help="mean seconds between device alarms sent through ingest across the grid (a lift's door fault; an "
+        "e-bike in the lift or litter off hours from the cameras, unless their frames go to vision, which then "
+        f"raises those); 0 = none (default: $MB_SIM_ALARM_EVERY or {DEFAULT_ALARM_EVERY_S:g})",
+    )
+
+
+def _add_scene_every(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scene-every",
+        type=_seconds,
+        default=os.environ.get("MB_SIM_SCENE_EVERY", "").strip() or str(DEFAULT_SCENE_EVERY_S),
+        metavar="SECONDS",
+        help="mean seconds between camera scenes vision sees, at each camera: an e-bike rolled into the lift car "
+        "(~4 s), a bin bag left on the garbage-room apron (~12 s); 0 = empty views only "
+        f"(default: $MB_SIM_SCENE_EVERY or {DEFAULT_SCENE_EVERY_S:g})",
     )
 
 
@@ -92,6 +105,9 @@ def _up_epilog() -> str:
             "environment:",
             f"  {'MB_NATS_URL':<26}use this NATS server (with JetStream) instead of starting nats-server",
             f"  {'MB_SIM_ALARM_EVERY':<26}the simulator's --alarm-every ({DEFAULT_ALARM_EVERY_S:g} seconds)",
+            f"  {'MB_SIM_SCENE_EVERY':<26}the simulator's --scene-every ({DEFAULT_SCENE_EVERY_S:g} seconds)",
+            f"  {'MB_MODEL_PATH':<26}vision's detector (models/nanodet-m.onnx, from `make model`)",
+            f"  {'MB_CAMERAS':<26}the cameras vision watches (deploy/vision/cameras.yaml)",
             *ports,
             "  Every service's ports are set the same way: MB_<SERVICE>_GRPC_PORT, MB_<SERVICE>_METRICS_PORT.",
             "  Other MB_ variables (MB_MQTT_URL, MB_LOG_LEVEL, ...) are passed on to the services.",
@@ -130,7 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds to run; 0 = until Ctrl-C (%(default)s)",
     )
     sim.add_argument("--state-dir", type=Path, default=Path(".state"), help="where device secrets are kept")
+    sim.add_argument(
+        "--vision-target",
+        default=os.environ.get("MB_VISION_TARGET", ""),
+        metavar="HOST:PORT",
+        help="vision gRPC address: the cameras stream frames there, and vision (not the cameras through ingest) "
+        "raises the e-bike and litter alarms (default: $MB_VISION_TARGET or none: no frames)",
+    )
     _add_alarm_every(sim)
+    _add_scene_every(sim)
 
     up = sub.add_parser(
         "up",
@@ -144,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario YAML (%(default)s)")
     up.add_argument("--no-simulator", action="store_true", help="do not run the device simulator")
     _add_alarm_every(up)
+    _add_scene_every(up)
 
     cases = sub.add_parser("cases", help="the grid's cases: list them, or watch them change")
     cases_sub = cases.add_subparsers(dest="cases_command", required=True)
@@ -202,6 +227,8 @@ async def _simulate(args: argparse.Namespace, console: Console) -> int:
         state_dir=args.state_dir,
         rate_scale=args.rate_scale,
         alarm_every_s=args.alarm_every,
+        vision_target=args.vision_target,
+        scene_every_s=args.scene_every,
         console=console,
     )
     loop = asyncio.get_running_loop()
@@ -221,6 +248,7 @@ async def _up(args: argparse.Namespace, console: Console) -> int:
         scenario_path=args.scenario,
         simulator=not args.no_simulator,
         alarm_every_s=args.alarm_every,
+        scene_every_s=args.scene_every,
         console=console,
     )
     return await runner.run()

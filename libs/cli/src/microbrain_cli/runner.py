@@ -1,4 +1,4 @@
-"""`microbrain up`: nats-server, every service and the device simulator on one machine."""
+"""`microbrain up`: nats-server, every service and the device simulator (with its cameras) on one machine."""
 
 import asyncio
 import contextlib
@@ -24,7 +24,7 @@ from rich.table import Table
 
 from microbrain_cli.scenario import DEFAULT_SCENARIO, ScenarioError, grid_scenario, load_scenario
 from microbrain_cli.services import SERVICES, PortError, Service, find, with_env_ports
-from microbrain_cli.simulator import DEFAULT_ALARM_EVERY_S, Simulator
+from microbrain_cli.simulator import DEFAULT_ALARM_EVERY_S, DEFAULT_SCENE_EVERY_S, Simulator
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,10 @@ NATS_START_TIMEOUT_S = 10.0
 STOP_GRACE_S = 10.0
 STREAM_REPORT_EVERY_S = 10.0
 LOG_TAIL_LINES = 40
+# What vision loads, relative to the repository root (where `make run` runs); MB_MODEL_PATH and MB_CAMERAS,
+# vision's own variables, point elsewhere.
+VISION_MODEL = Path("models/nanodet-m.onnx")
+VISION_CAMERAS = Path("deploy/vision/cameras.yaml")
 
 
 class StartupError(Exception):
@@ -115,6 +119,7 @@ class Runner:
         scenario_path: Path = DEFAULT_SCENARIO,
         simulator: bool = True,
         alarm_every_s: float = DEFAULT_ALARM_EVERY_S,
+        scene_every_s: float = DEFAULT_SCENE_EVERY_S,
         console: Console | None = None,
     ) -> None:
         self.grid_id = grid_id
@@ -123,6 +128,7 @@ class Runner:
         self.scenario_path = scenario_path
         self.with_simulator = simulator
         self.alarm_every_s = alarm_every_s
+        self.scene_every_s = scene_every_s
         self.console = console or Console()
         self.nats_url = ""
         # SERVICES with the ports the environment asks for; set when the run starts.
@@ -190,6 +196,8 @@ class Runner:
                 state_dir=self.state_dir,
                 console=self.console,
                 alarm_every_s=self.alarm_every_s,
+                vision_target=f"127.0.0.1:{find(self.configured, 'vision').grpc_port}",
+                scene_every_s=self.scene_every_s,
             )
             sim_task = asyncio.create_task(self.simulator.run(), name="simulator")
             sim_task.add_done_callback(_log_failure)
@@ -218,7 +226,23 @@ class Runner:
         tmp.write_text(self.nats_url + "\n", encoding="utf-8")
         tmp.replace(self.state_dir / NATS_URL_FILE)
 
+    def _vision_files(self) -> dict[str, str]:
+        """MB_MODEL_PATH and MB_CAMERAS for vision: as set, or the repository's, as absolute paths."""
+        files = {}
+        for env, default, hint in (
+            ("MB_MODEL_PATH", VISION_MODEL, "`make model` builds it"),
+            ("MB_CAMERAS", VISION_CAMERAS, "the cameras vision watches"),
+        ):
+            path = Path(os.environ.get(env, "").strip() or default).resolve()
+            if not path.is_file():
+                raise StartupError(
+                    f"vision: {path} not found ({hint}); run from the repository root or set {env} to the file"
+                )
+            files[env] = str(path)
+        return files
+
     def _preflight(self) -> None:
+        self._vision_files()
         for service in self.configured:
             if importlib.util.find_spec(service.module) is None:
                 raise StartupError(f"service {service.name}: module {service.module} is not installed (uv sync)")
@@ -276,6 +300,8 @@ class Runner:
             "MB_METRICS_PORT": str(service.metrics_port),
             "PYTHONUNBUFFERED": "1",  # so its log file is current when we show its tail
         }
+        if service.name == "vision":
+            env.update(self._vision_files())
         child = await self._spawn(service.name, [sys.executable, "-m", service.module], env)
         self.services.append(child)
         self.console.print(f"starting {service.name} … ", end="")
@@ -326,12 +352,13 @@ class Runner:
                 f"http://127.0.0.1:{service.metrics_port}/metrics" if service.metrics_port else "off",
                 _short(child.log_path),
             )
-        if self.with_simulator:
+        if self.with_simulator and self.simulator is not None:
             alarms = f"an alarm every ~{self.alarm_every_s:g}s" if self.alarm_every_s > 0 else "no alarms"
             ingest = find(self.configured, "ingest")
             table.add_row(
                 "simulator", f"in this process, {devices} devices → 127.0.0.1:{ingest.grpc_port}, {alarms}", "", ""
             )
+            table.add_row("cameras", self._cameras_line(), "", "")
         self.console.print(table)
         self.console.print(f"state dir: {self.state_dir}   ·   Ctrl-C stops everything", highlight=False)
         cases = find(self.configured, "cases")
@@ -339,6 +366,15 @@ class Runner:
         moved = cases.grpc_port != find(SERVICES, "cases").grpc_port
         target = f" --target 127.0.0.1:{cases.grpc_port}" if moved else ""
         self.console.print(f"cases: `microbrain cases list{target}`, `microbrain cases watch{target}`", highlight=False)
+
+    def _cameras_line(self) -> str:
+        assert self.simulator is not None
+        if not self.simulator.streams_frames:
+            return f"no frames ({self.simulator.frames_missing}); camera alarms go through ingest"
+        vision = find(self.configured, "vision")
+        every = self.scene_every_s
+        scenes = f"an e-bike and a bag each every ~{every:g}s" if every > 0 else "no scenes, empty views only"
+        return f"frames from the simulator's cameras → 127.0.0.1:{vision.grpc_port}, {scenes}"
 
     async def _report_stream(self) -> None:
         """Prints how many messages the grid's ingest stream holds, so one sees events land."""

@@ -36,7 +36,9 @@ class Service:
 # A new service is one more line here.
 SERVICES: tuple[Service, ...] = (
     Service("ingest", grpc_port=50051, metrics_port=9101),
-    # After ingest: it turns the alarms ingest publishes into cases.
+    # The simulator's cameras stream frames to it; it raises e-bike and litter alarms from what it sees.
+    Service("vision", grpc_port=50052, metrics_port=9102),
+    # After ingest and vision: it turns the alarms they publish into cases.
     Service("cases", grpc_port=50053, metrics_port=9103),
 )
 

@@ -1,4 +1,5 @@
-"""Device simulator: registers a grid's devices with ingest and streams their events over gRPC."""
+"""Device simulator: registers a grid's devices with ingest and streams their events over gRPC; with a vision
+service to talk to, its cameras also stream frames there (cameras.py)."""
 
 import asyncio
 import contextlib
@@ -19,7 +20,9 @@ from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from microbrain.ingest.v1 import resources_pb2 as res
 from rich.console import Console
 
-from microbrain_cli.devices import AlarmKind, SimDevice, choose_alarm, make_device, timestamp
+from microbrain_cli import scenes
+from microbrain_cli.cameras import CameraFeeds, camera_shows
+from microbrain_cli.devices import AlarmKind, Camera, SimDevice, choose_alarm, make_device, timestamp
 from microbrain_cli.scenario import DeviceSpec, GridScenario
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,10 @@ log = logging.getLogger(__name__)
 DEFAULT_TARGET = "127.0.0.1:50051"
 # Mean seconds between two device alarms across the whole grid: now and then, not a flood of cases.
 DEFAULT_ALARM_EVERY_S = 45.0
+# Mean seconds between two scenes at each camera vision watches (an e-bike in the lift car, a bag left on
+# the garbage-room apron). A bag stays 12 s, so at this pace vision's slowly learned background stays the
+# empty apron (scenes.py).
+DEFAULT_SCENE_EVERY_S = 60.0
 HEARTBEAT_INTERVAL_S = 10
 # Events kept for resending while ingest is away; beyond this the oldest are dropped, as a device
 # with a small buffer would.
@@ -145,11 +152,15 @@ class Simulator:
         status_every_s: float = 5.0,
         rng: random.Random | None = None,
         alarm_every_s: float = DEFAULT_ALARM_EVERY_S,
+        vision_target: str = "",
+        scene_every_s: float = DEFAULT_SCENE_EVERY_S,
     ) -> None:
         if rate_scale <= 0:
             raise ValueError("rate_scale must be positive")
         if alarm_every_s < 0:
             raise ValueError("alarm_every_s must be 0 (no alarms) or more")
+        if scene_every_s < 0:
+            raise ValueError("scene_every_s must be 0 (no scenes) or more")
         self.grid = grid
         self.target = target
         self.rate_scale = rate_scale
@@ -164,6 +175,20 @@ class Simulator:
         self._stop = asyncio.Event()
         self._stub: pb_grpc.IngestServiceStub | None = None
         self._waiting_logged = False
+        # Camera frames go to vision when there is one and frames can be made here (scikit-image, OpenCV).
+        self.vision_target = vision_target
+        self.scene_every_s = scene_every_s
+        self.frames_missing = scenes.missing() if vision_target else None
+        self.streams_frames = bool(vision_target) and self.frames_missing is None
+        self.feeds: CameraFeeds | None = None
+
+    def camera_alarms_via_ingest(self, sim: SimDevice) -> bool:
+        """Whether this device raises its alarms through ingest: not a camera whose frames go to vision.
+
+        Vision raises those (ebike_in_elevator, litter_off_hours) from the frames it sees; the camera saying
+        so too would open a second case for one e-bike. The lift's own door fault still goes through ingest.
+        """
+        return not (self.streams_frames and isinstance(sim, Camera))
 
     def stop(self) -> None:
         """Asks a running simulator to stop."""
@@ -179,6 +204,24 @@ class Simulator:
             tasks += [asyncio.create_task(self._produce(d)) for d in self.devices]
             tasks.append(asyncio.create_task(self._alarm_loop()))
             tasks.append(asyncio.create_task(self._report_loop()))
+            if self.vision_target and not self.streams_frames:
+                log.warning(
+                    "camera frames off: %s; the cameras raise their alarms through ingest instead", self.frames_missing
+                )
+            elif self.streams_frames:
+                self.feeds = CameraFeeds(
+                    target=self.vision_target,
+                    shows=camera_shows(
+                        [d.spec for d in self.devices],
+                        scene_every_s=self.scene_every_s,
+                        start=asyncio.get_running_loop().time(),
+                        rng=random.Random(self.rng.random()),
+                    ),
+                    stop=self._stop,
+                )
+                # Made before the first frame is due, not at it: the photos take a moment to load and encode.
+                await asyncio.to_thread(_warm_frames)
+                tasks.append(asyncio.create_task(self.feeds.run(), name="cameras"))
             try:
                 if duration_s > 0:
                     with contextlib.suppress(TimeoutError):
@@ -187,8 +230,11 @@ class Simulator:
                     await self._stop.wait()
             finally:
                 self._stop.set()
-                # Device loops see the stop and close their streams; producers and the reporter just end.
-                await asyncio.wait(tasks[: len(self.devices)], timeout=5.0)
+                # Device loops (and the cameras) see the stop and close their streams; producers and the reporter
+                # just end.
+                await asyncio.wait(
+                    [*tasks[: len(self.devices)], *(t for t in tasks if t.get_name() == "cameras")], timeout=5.0
+                )
                 for t in tasks:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
@@ -439,9 +485,10 @@ class Simulator:
         if self.alarm_every_s <= 0:
             return
         by_sim = {id(d.sim): d for d in self.devices}
+        sims = [d.sim for d in self.devices if self.camera_alarms_via_ingest(d.sim)]
         while True:
             await asyncio.sleep(self.rng.expovariate(1 / self.alarm_every_s))
-            picked = choose_alarm([d.sim for d in self.devices], datetime.now(UTC), self.rng)
+            picked = choose_alarm(sims, datetime.now(UTC), self.rng)
             if picked is None:
                 continue
             sim, alarm = picked
@@ -468,6 +515,13 @@ class Simulator:
         )
         if s.dropped:
             line += f" · dropped {s.dropped}"
+        if self.feeds is not None:
+            f = self.feeds.stats
+            line += (
+                f" · cameras {len(self.feeds.streaming)}/{len(self.feeds.shows)} streaming to vision: frames sent"
+                f" {f.sent}, answered {f.answered} (dropped {f.dropped}, refused {f.refused}), vision alarms"
+                f" {f.alarms}, cleared {f.cleared}"
+            )
         return line
 
     def _report(self) -> None:
@@ -475,3 +529,12 @@ class Simulator:
             self.console.print(f"[dim]{datetime.now():%H:%M:%S}[/] {self.status_line()}", highlight=False)
         else:
             log.info("%s", self.status_line())
+
+
+def _warm_frames() -> None:
+    # Every picture a camera may send, encoded once (scenes caches them).
+    for flag in (False, True):
+        scenes.lift_car_jpeg(flag)
+        scenes.garbage_room_jpeg(flag)
+    for people in range(scenes.MAX_PEOPLE + 1):
+        scenes.plaza_jpeg(people)

@@ -4,10 +4,17 @@ import pytest
 from microbrain_cli.services import SERVICES, PortError, Service, with_env_ports
 
 
-def test_defaults_without_variables_cases_after_ingest():
-    ingest, cases = with_env_ports(SERVICES, {})
+def test_defaults_without_variables_cases_after_ingest_and_vision():
+    ingest, vision, cases = with_env_ports(SERVICES, {})
 
     assert (ingest.name, ingest.grpc_port, ingest.metrics_port) == ("ingest", 50051, 9101)
+    assert (vision.name, vision.module, vision.grpc_port, vision.metrics_port) == (
+        "vision",
+        "microbrain_vision",
+        50052,
+        9102,
+    )
+    assert (vision.grpc_port_env, vision.metrics_port_env) == ("MB_VISION_GRPC_PORT", "MB_VISION_METRICS_PORT")
     assert (cases.name, cases.module, cases.grpc_port, cases.metrics_port) == ("cases", "microbrain_cases", 50053, 9103)
     assert (cases.grpc_port_env, cases.metrics_port_env) == ("MB_CASES_GRPC_PORT", "MB_CASES_METRICS_PORT")
 

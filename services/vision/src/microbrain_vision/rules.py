@@ -104,7 +104,8 @@ class EbikeRule:
 
 def _in_windows(now: datetime, windows: list[tuple[time, time]]) -> bool:
     t = now.time()
-    return any(start <= t < end for start, end in windows)
+    # A window past midnight (22:00-02:00) holds the times after its start or before its end.
+    return any(start <= t < end if start <= end else (t >= start or t < end) for start, end in windows)
 
 
 def parse_windows(texts: list[str]) -> list[tuple[time, time]]:

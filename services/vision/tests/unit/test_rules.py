@@ -76,3 +76,12 @@ def test_litter_inside_a_disposal_window_or_a_passer_by_stays_quiet():
         for x in range(100, 400, 50)
     ]
     assert set(kinds) == {""}
+
+
+def test_disposal_windows_may_cross_midnight():
+    from microbrain_vision.rules import _in_windows, parse_windows
+
+    windows = parse_windows(["22:00-02:00"])
+    assert _in_windows(datetime(2026, 11, 26, 23, 30), windows)
+    assert _in_windows(datetime(2026, 11, 27, 1, 0), windows)
+    assert not _in_windows(datetime(2026, 11, 27, 12, 0), windows)
