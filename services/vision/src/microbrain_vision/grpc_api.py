@@ -66,7 +66,19 @@ class VisionServicer(pb_grpc.VisionServiceServicer):
                         if request.HasField("captured_at")
                         else datetime.now(UTC)
                     )
-                    self.app.pipeline.submit(Frame(request.camera_id, request.seq, captured, request.image, reply))
+                    # Decoded here, in a thread, while the detector works on earlier frames.
+                    image = await asyncio.to_thread(decode, request.image)
+                    if image is None:
+                        FRAMES.labels(request.camera_id, "refused").inc()
+                        reply(
+                            pb.StreamFramesResponse(
+                                seq=request.seq,
+                                code=grpc.StatusCode.INVALID_ARGUMENT.value[0],
+                                message="image is not a JPEG or PNG this server can decode",
+                            )
+                        )
+                        continue
+                    self.app.pipeline.submit(Frame(request.camera_id, request.seq, captured, image, reply))
                 if pending["n"]:  # the camera hung up: answer what it sent, then end
                     await answered.wait()
             finally:
