@@ -24,6 +24,11 @@ class CameraSpec:
     video_url: str = ""
     allowed_windows: list[str] = field(default_factory=list)
     time_zone: str = "Asia/Shanghai"
+    source: str = ""
+    """Where vision pulls frames itself (rtsp://, http(s):// or a video file), instead of the camera
+    streaming them in; empty for cameras that use StreamFrames."""
+    fps: float = 2.0
+    """Frames per second taken from a pulled source."""
 
     def rule(self):
         """A fresh rule instance for this camera."""

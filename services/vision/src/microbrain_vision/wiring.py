@@ -13,6 +13,7 @@ from microbrain_vision.config import VisionSettings
 from microbrain_vision.detector import Detector, ModelConfig
 from microbrain_vision.grpc_api import VisionServicer
 from microbrain_vision.pipeline import DOMAIN, Pipeline
+from microbrain_vision.sources import SourcePuller
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = vision_service_pb2.DESCRIPTOR.services_by_name["VisionService"].full_name
@@ -52,11 +53,16 @@ class App:
         await ensure_alarm_stream(self.bus, grid)
         self.evidence = JetStreamEvidenceStore(self.bus.js)
         self.pipeline.start()
+        self.pullers = [SourcePuller(spec, self.pipeline) for spec in self.cameras.values() if spec.source]
+        for puller in self.pullers:
+            puller.start()
         self.port = await self.grpc.start()
         log.info("watching %d cameras with %s", len(self.cameras), self.detector.model_version)
 
     async def stop(self) -> None:
         await self.grpc.stop(self.settings.shutdown_grace_s)
+        for puller in self.pullers:
+            await puller.stop()
         await self.pipeline.stop()
         await self.bus.close()
 

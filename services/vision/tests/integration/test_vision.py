@@ -145,3 +145,40 @@ async def test_litter_during_disposal_hours_is_no_alarm(stub, frames):
     evening = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)  # 18:30 in Shanghai: people bring their bags
     await camera.frame(_apron(frames, False), at=evening)
     assert {(await camera.frame(_apron(frames, True), at=evening)).finding.kind for _ in range(8)} == {""}
+
+
+async def test_a_pulled_video_source_goes_through_the_same_rules(settings, frames, nc, tmp_path):
+    """A camera configured with `source:` (here a video file, as an RTSP URL would be) needs no StreamFrames."""
+    import yaml
+    from microbrain_vision.wiring import App
+
+    video = tmp_path / "lift.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 5, (640, 480))
+    for _ in range(10):
+        writer.write(frames.lift_car(True))
+    writer.release()
+    cameras = tmp_path / "cameras.yaml"
+    cameras.write_text(
+        yaml.safe_dump(
+            {
+                "cameras": [
+                    {
+                        "camera_id": "cam-gdy22-lift-a",
+                        "place_id": "gengduyuan-22",
+                        "scenario": "ebike_in_elevator",
+                        "source": str(video),
+                        "fps": 10,
+                        "regions": {"lift_car_floor": [[60, 60], [580, 60], [620, 479], [20, 479]]},
+                    }
+                ]
+            }
+        )
+    )
+    app = App(settings.model_copy(update={"cameras": str(cameras)}))
+    await app.start()
+    try:
+        [msg] = await eventually(lambda: stream_messages(nc.jetstream(), f"mb-{settings.grid_id}-alarms"), timeout=20)
+        alarm = alarms_pb2.AlarmRaised.FromString(msg.data)
+        assert (alarm.type, alarm.device.device_id) == ("ebike_in_elevator", "cam-gdy22-lift-a")
+    finally:
+        await app.stop()
