@@ -72,10 +72,11 @@ def main() -> None:
     names = list(jpegs)
     on_cpu = cpu.detect([cv2.imdecode(np.frombuffer(jpegs[n], np.uint8), cv2.IMREAD_COLOR) for n in names])
     on_gpu = fast.detect_jpegs([jpegs[n] for n in names])
-    for name, a, b in zip(names, on_cpu, on_gpu, strict=True):
-        log(f"{name}: cpu {top(a)} gpu {top(b)}")
-        if set(top(a)) != set(top(b)):
-            raise SystemExit(f"GPU and CPU disagree on {name}: {top(a)} vs {top(b)}")
+    arrays = fast.detect([cv2.imdecode(np.frombuffer(jpegs[n], np.uint8), cv2.IMREAD_COLOR) for n in names])
+    for name, a, b, c in zip(names, on_cpu, on_gpu, arrays, strict=True):
+        log(f"{name}: cpu {top(a)} gpu {top(b)} gpu-from-arrays {top(c)}")
+        if not set(top(a)) == set(top(b)) == set(top(c)):
+            raise SystemExit(f"GPU and CPU disagree on {name}: {top(a)} vs {top(b)} vs {top(c)}")
 
     batch_jpegs = [jpegs[names[i % len(names)]] for i in range(args.batch)]
     prepared, sizes = fast.prepare(batch_jpegs)

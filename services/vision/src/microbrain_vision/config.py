@@ -11,6 +11,10 @@ class VisionSettings(ServiceSettings):
     model_path: str = "models/nanodet-m.onnx"
     """The ONNX detector (make model builds the default)."""
     model_decoder: str = "nanodet"
+    model_backend: str = "onnxruntime"
+    """"onnxruntime", or "torch" for the GPU path (needs torch, torchvision and onnx2torch installed)."""
+    model_device: str = "cpu"
+    """"cpu" or "cuda" (onnxruntime's CUDA provider where onnxruntime-gpu is installed; the torch backend)."""
     model_input_size: int = 416
     score_threshold: float = 0.35
     cameras: str = ""

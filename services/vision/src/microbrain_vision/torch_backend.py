@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import onnx
 import torch
 import torch.nn.functional as F
@@ -46,6 +47,15 @@ class TorchDetector:
     def prepare(self, jpegs: list[bytes]) -> tuple[torch.Tensor, list[tuple[int, int]]]:
         """Decodes (nvJPEG) and resizes a batch; returns the model input and each image's (height, width)."""
         images = decode_jpeg([torch.frombuffer(bytearray(j), dtype=torch.uint8) for j in jpegs], device=self.device)
+        return self._input(images, rgb=True)
+
+    @torch.inference_mode()
+    def prepare_arrays(self, images: list[np.ndarray]) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+        """The same for images already decoded on the CPU (BGR, H×W×3 uint8), as the service holds them."""
+        tensors = [torch.from_numpy(np.ascontiguousarray(im)).to(self.device).permute(2, 0, 1) for im in images]
+        return self._input(tensors, rgb=False)
+
+    def _input(self, images: list[torch.Tensor], *, rgb: bool) -> tuple[torch.Tensor, list[tuple[int, int]]]:
         sizes = [(im.shape[1], im.shape[2]) for im in images]
         size = self.config.input_size
         if len(set(sizes)) == 1:  # one resize for the whole batch when frames share a size (cameras usually do)
@@ -54,7 +64,8 @@ class TorchDetector:
             batch = torch.cat(
                 [F.interpolate(im[None].to(self.dtype), size=(size, size), mode="bilinear") for im in images]
             )
-        batch = batch.flip(1)  # nvJPEG gives RGB; NanoDet was trained on BGR
+        if rgb:
+            batch = batch.flip(1)  # nvJPEG gives RGB; NanoDet was trained on BGR
         batch = ((batch.float() - self.mean) * self.inv_std).to(self.dtype)
         return batch.contiguous(memory_format=self.memory_format), sizes
 
@@ -94,6 +105,13 @@ class TorchDetector:
             if len(found[b]) < self.config.max_detections:  # keep is sorted by score, best first
                 found[b].append(Detection(c, names[c], s, tuple(box)))
         return found
+
+    def detect(self, images: list[np.ndarray]) -> list[list[Detection]]:
+        """Decoded BGR images to detections: a drop-in for detector.Detector in the service."""
+        if not images:
+            return []
+        batch, sizes = self.prepare_arrays(images)
+        return self.decode(self.infer(batch), sizes)
 
     def detect_jpegs(self, jpegs: list[bytes]) -> list[list[Detection]]:
         """JPEG bytes to detections per image."""
