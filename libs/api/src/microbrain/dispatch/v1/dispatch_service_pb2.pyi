@@ -1,0 +1,72 @@
+from microbrain.dispatch.v1 import resources_pb2 as _resources_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ListUnitsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListUnitsResponse(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Unit]
+    def __init__(self, units: _Optional[_Iterable[_Union[_resources_pb2.Unit, _Mapping]]] = ...) -> None: ...
+
+class ImportUnitsRequest(_message.Message):
+    __slots__ = ("csv",)
+    CSV_FIELD_NUMBER: _ClassVar[int]
+    csv: str
+    def __init__(self, csv: _Optional[str] = ...) -> None: ...
+
+class ImportUnitsResponse(_message.Message):
+    __slots__ = ("imported", "errors")
+    IMPORTED_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    imported: int
+    errors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, imported: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class WatchAssignmentsRequest(_message.Message):
+    __slots__ = ("unit_id",)
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    unit_id: str
+    def __init__(self, unit_id: _Optional[str] = ...) -> None: ...
+
+class WatchAssignmentsResponse(_message.Message):
+    __slots__ = ("assignment",)
+    ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
+    assignment: _resources_pb2.Assignment
+    def __init__(self, assignment: _Optional[_Union[_resources_pb2.Assignment, _Mapping]] = ...) -> None: ...
+
+class AcknowledgeAssignmentRequest(_message.Message):
+    __slots__ = ("assignment_id", "unit_id")
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    assignment_id: str
+    unit_id: str
+    def __init__(self, assignment_id: _Optional[str] = ..., unit_id: _Optional[str] = ...) -> None: ...
+
+class AcknowledgeAssignmentResponse(_message.Message):
+    __slots__ = ("assignment",)
+    ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
+    assignment: _resources_pb2.Assignment
+    def __init__(self, assignment: _Optional[_Union[_resources_pb2.Assignment, _Mapping]] = ...) -> None: ...
+
+class GetCaseDispatchRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetCaseDispatchResponse(_message.Message):
+    __slots__ = ("assignments", "linkages")
+    ASSIGNMENTS_FIELD_NUMBER: _ClassVar[int]
+    LINKAGES_FIELD_NUMBER: _ClassVar[int]
+    assignments: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Assignment]
+    linkages: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Linkage]
+    def __init__(self, assignments: _Optional[_Iterable[_Union[_resources_pb2.Assignment, _Mapping]]] = ..., linkages: _Optional[_Iterable[_Union[_resources_pb2.Linkage, _Mapping]]] = ...) -> None: ...
