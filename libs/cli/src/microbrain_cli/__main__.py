@@ -14,6 +14,7 @@ from rich.logging import RichHandler
 from microbrain_cli.scenario import DEFAULT_SCENARIO, ScenarioError, grid_scenario, load_scenario
 from microbrain_cli.services import SERVICES, find
 from microbrain_cli.simulator import DEFAULT_ALARM_EVERY_S, DEFAULT_SCENE_EVERY_S, DEFAULT_TARGET, Simulator
+from microbrain_cli.units import DEFAULT_ACK_RATE, DEFAULT_TRAVEL_S
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,45 @@ def _add_scene_every(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction from 0 to 1")
+    return value
+
+
+def _travel(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds greater than 0")
+    return value
+
+
+def _add_units(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--unit-ack-rate",
+        type=_fraction,
+        default=os.environ.get("MB_SIM_UNIT_ACK_RATE", "").strip() or str(DEFAULT_ACK_RATE),
+        metavar="FRACTION",
+        help="how often a field unit acknowledges an assignment dispatch offers it; the others let it ring, and "
+        f"dispatch moves on (default: $MB_SIM_UNIT_ACK_RATE or {DEFAULT_ACK_RATE:g})",
+    )
+    parser.add_argument(
+        "--unit-travel",
+        type=_travel,
+        default=os.environ.get("MB_SIM_UNIT_TRAVEL", "").strip() or str(DEFAULT_TRAVEL_S),
+        metavar="SECONDS",
+        help="about how long a field unit takes to walk to its case, sped up for the demo "
+        f"(default: $MB_SIM_UNIT_TRAVEL or {DEFAULT_TRAVEL_S:g})",
+    )
+
+
 def _up_epilog() -> str:
     ports = []
     for s in SERVICES:
@@ -106,6 +146,9 @@ def _up_epilog() -> str:
             f"  {'MB_NATS_URL':<26}use this NATS server (with JetStream) instead of starting nats-server",
             f"  {'MB_SIM_ALARM_EVERY':<26}the simulator's --alarm-every ({DEFAULT_ALARM_EVERY_S:g} seconds)",
             f"  {'MB_SIM_SCENE_EVERY':<26}the simulator's --scene-every ({DEFAULT_SCENE_EVERY_S:g} seconds)",
+            f"  {'MB_SIM_UNIT_ACK_RATE':<26}the simulator's --unit-ack-rate ({DEFAULT_ACK_RATE:g})",
+            f"  {'MB_SIM_UNIT_TRAVEL':<26}the simulator's --unit-travel ({DEFAULT_TRAVEL_S:g} seconds)",
+            f"  {'MB_ACK_TIMEOUT_S':<26}seconds a unit has to acknowledge before dispatch moves on (60)",
             f"  {'MB_MODEL_PATH':<26}vision's detector (models/nanodet-m.onnx, from `make model`)",
             f"  {'MB_CAMERAS':<26}the cameras vision watches (deploy/vision/cameras.yaml)",
             *ports,
@@ -153,8 +196,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="vision gRPC address: the cameras stream frames there, and vision (not the cameras through ingest) "
         "raises the e-bike and litter alarms (default: $MB_VISION_TARGET or none: no frames)",
     )
+    sim.add_argument(
+        "--dispatch-target",
+        default=os.environ.get("MB_DISPATCH_TARGET", ""),
+        metavar="HOST:PORT",
+        help="dispatch gRPC address: the grid's field units watch their assignments there, acknowledge, walk to "
+        "the case and resolve it through cases (default: $MB_DISPATCH_TARGET or none: the units do not play)",
+    )
+    sim.add_argument(
+        "--cases-target",
+        default=os.environ.get("MB_CASES_TARGET", DEFAULT_CASES_TARGET),
+        metavar="HOST:PORT",
+        help="cases gRPC address the field units report to (default: $MB_CASES_TARGET or %(default)s)",
+    )
     _add_alarm_every(sim)
     _add_scene_every(sim)
+    _add_units(sim)
 
     up = sub.add_parser(
         "up",
@@ -169,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--no-simulator", action="store_true", help="do not run the device simulator")
     _add_alarm_every(up)
     _add_scene_every(up)
+    _add_units(up)
 
     cases = sub.add_parser("cases", help="the grid's cases: list them, or watch them change")
     cases_sub = cases.add_subparsers(dest="cases_command", required=True)
@@ -229,6 +287,10 @@ async def _simulate(args: argparse.Namespace, console: Console) -> int:
         alarm_every_s=args.alarm_every,
         vision_target=args.vision_target,
         scene_every_s=args.scene_every,
+        dispatch_target=args.dispatch_target,
+        cases_target=args.cases_target,
+        unit_ack_rate=args.unit_ack_rate,
+        unit_travel_s=args.unit_travel,
         console=console,
     )
     loop = asyncio.get_running_loop()
@@ -249,6 +311,8 @@ async def _up(args: argparse.Namespace, console: Console) -> int:
         simulator=not args.no_simulator,
         alarm_every_s=args.alarm_every,
         scene_every_s=args.scene_every,
+        unit_ack_rate=args.unit_ack_rate,
+        unit_travel_s=args.unit_travel,
         console=console,
     )
     return await runner.run()

@@ -235,6 +235,32 @@ class FieldUnitRadio(SimDevice):
         self.east_m = self.rng.uniform(-200, 200)
         self.heading = self.rng.uniform(0, 360)
         self.battery = self.rng.randint(60, 100)
+        # Set while its unit heads for a case (units.py): the radio then reports where the unit walks to
+        # instead of wandering, at this speed.
+        self.steered_mps: float | None = None
+
+    def _offsets(self, lat: float, lon: float) -> tuple[float, float]:
+        north = (lat - self.centre[0]) * _METRES_PER_DEG_LAT
+        east = (lon - self.centre[1]) * _METRES_PER_DEG_LAT * math.cos(math.radians(self.centre[0]))
+        return north, east
+
+    def distance_to(self, lat: float, lon: float) -> float:
+        """Returns the distance in metres from the current position to (lat, lon) (flat: short distances)."""
+        north, east = self._offsets(lat, lon)
+        return math.hypot(north - self.north_m, east - self.east_m)
+
+    def step_towards(self, lat: float, lon: float, metres: float) -> float:
+        """Moves up to metres straight towards (lat, lon); returns the distance left."""
+        north, east = self._offsets(lat, lon)
+        d_north, d_east = north - self.north_m, east - self.east_m
+        left = math.hypot(d_north, d_east)
+        if left <= metres or left == 0:
+            self.north_m, self.east_m = north, east
+            return 0.0
+        self.heading = math.degrees(math.atan2(d_east, d_north)) % 360
+        self.north_m += d_north * metres / left
+        self.east_m += d_east * metres / left
+        return left - metres
 
     def position(self) -> tuple[float, float]:
         """Returns the current (lat, lon)."""
@@ -243,14 +269,17 @@ class FieldUnitRadio(SimDevice):
         return lat, lon
 
     def _fill(self, event: res.DeviceEvent, now: datetime) -> None:
-        speed = max(0.0, self.rng.gauss(1.2, 0.4))  # walking pace
-        self.heading = (self.heading + self.rng.gauss(0, 30)) % 360
-        if math.hypot(self.north_m, self.east_m) > self.radius_m:
-            # Head back towards the centre, so units stay in their grid.
-            self.heading = math.degrees(math.atan2(-self.east_m, -self.north_m)) % 360
-        step = speed * self.interval
-        self.north_m += step * math.cos(math.radians(self.heading))
-        self.east_m += step * math.sin(math.radians(self.heading))
+        if self.steered_mps is not None:
+            speed = self.steered_mps  # its unit moves it (step_towards); report where it is
+        else:
+            speed = max(0.0, self.rng.gauss(1.2, 0.4))  # walking pace
+            self.heading = (self.heading + self.rng.gauss(0, 30)) % 360
+            if math.hypot(self.north_m, self.east_m) > self.radius_m:
+                # Head back towards the centre, so units stay in their grid.
+                self.heading = math.degrees(math.atan2(-self.east_m, -self.north_m)) % 360
+            step = speed * self.interval
+            self.north_m += step * math.cos(math.radians(self.heading))
+            self.east_m += step * math.sin(math.radians(self.heading))
         if self.rng.random() < 0.05:
             self.battery -= 1
         if self.battery < 15:  # back on the charger

@@ -25,6 +25,7 @@ from rich.table import Table
 from microbrain_cli.scenario import DEFAULT_SCENARIO, ScenarioError, grid_scenario, load_scenario
 from microbrain_cli.services import SERVICES, PortError, Service, find, with_env_ports
 from microbrain_cli.simulator import DEFAULT_ALARM_EVERY_S, DEFAULT_SCENE_EVERY_S, Simulator
+from microbrain_cli.units import DEFAULT_ACK_RATE, DEFAULT_TRAVEL_S
 
 log = logging.getLogger(__name__)
 
@@ -120,15 +121,21 @@ class Runner:
         simulator: bool = True,
         alarm_every_s: float = DEFAULT_ALARM_EVERY_S,
         scene_every_s: float = DEFAULT_SCENE_EVERY_S,
+        unit_ack_rate: float = DEFAULT_ACK_RATE,
+        unit_travel_s: float = DEFAULT_TRAVEL_S,
         console: Console | None = None,
     ) -> None:
         self.grid_id = grid_id
         self.state_dir = state_dir.resolve()
         self.logs_dir = self.state_dir / "logs"
         self.scenario_path = scenario_path
+        # Absolute, for dispatch, which reads the grid's field units from the scenario.
+        self.units_file = Path(scenario_path).resolve()
         self.with_simulator = simulator
         self.alarm_every_s = alarm_every_s
         self.scene_every_s = scene_every_s
+        self.unit_ack_rate = unit_ack_rate
+        self.unit_travel_s = unit_travel_s
         self.console = console or Console()
         self.nats_url = ""
         # SERVICES with the ports the environment asks for; set when the run starts.
@@ -192,12 +199,16 @@ class Runner:
         if self.with_simulator:
             self.simulator = Simulator(
                 grid=grid,
-                target=f"127.0.0.1:{find(self.configured, 'ingest').grpc_port}",
+                target=self._target("ingest"),
                 state_dir=self.state_dir,
                 console=self.console,
                 alarm_every_s=self.alarm_every_s,
-                vision_target=f"127.0.0.1:{find(self.configured, 'vision').grpc_port}",
+                vision_target=self._target("vision"),
                 scene_every_s=self.scene_every_s,
+                dispatch_target=self._target("dispatch"),
+                cases_target=self._target("cases"),
+                unit_ack_rate=self.unit_ack_rate,
+                unit_travel_s=self.unit_travel_s,
             )
             sim_task = asyncio.create_task(self.simulator.run(), name="simulator")
             sim_task.add_done_callback(_log_failure)
@@ -219,6 +230,10 @@ class Runner:
         raise StartupError(
             f"{child.name} exited with code {child.proc.returncode}; the end of {child.log_path}:\n{child.tail()}"
         )
+
+    def _target(self, name: str) -> str:
+        """Where this run's service called name answers gRPC."""
+        return f"127.0.0.1:{find(self.configured, name).grpc_port}"
 
     def _write_nats_url(self) -> None:
         # Replace rather than write in place, so whoever polls for the file never reads half a URL.
@@ -302,6 +317,13 @@ class Runner:
         }
         if service.name == "vision":
             env.update(self._vision_files())
+        elif service.name == "dispatch":
+            env.update(
+                MB_INGEST_TARGET=self._target("ingest"),
+                MB_CASES_TARGET=self._target("cases"),
+                # It reads the grid's field_units from the scenario (the simulator plays their radios).
+                MB_UNITS=str(self.units_file),
+            )
         child = await self._spawn(service.name, [sys.executable, "-m", service.module], env)
         self.services.append(child)
         self.console.print(f"starting {service.name} … ", end="")
@@ -359,6 +381,7 @@ class Runner:
                 "simulator", f"in this process, {devices} devices → 127.0.0.1:{ingest.grpc_port}, {alarms}", "", ""
             )
             table.add_row("cameras", self._cameras_line(), "", "")
+            table.add_row("field units", self._units_line(), "", "")
         self.console.print(table)
         self.console.print(f"state dir: {self.state_dir}   ·   Ctrl-C stops everything", highlight=False)
         cases = find(self.configured, "cases")
@@ -366,6 +389,16 @@ class Runner:
         moved = cases.grpc_port != find(SERVICES, "cases").grpc_port
         target = f" --target 127.0.0.1:{cases.grpc_port}" if moved else ""
         self.console.print(f"cases: `microbrain cases list{target}`, `microbrain cases watch{target}`", highlight=False)
+
+    def _units_line(self) -> str:
+        assert self.simulator is not None
+        units = self.simulator.units
+        if units is None or not units.radios:
+            return "none in this grid"
+        return (
+            f"{', '.join(sorted(units.radios))} watch their assignments on {self._target('dispatch')}, acknowledge "
+            f"~{self.unit_ack_rate:.0%}, walk there in ~{self.unit_travel_s:g}s and resolve through cases"
+        )
 
     def _cameras_line(self) -> str:
         assert self.simulator is not None

@@ -22,8 +22,17 @@ from rich.console import Console
 
 from microbrain_cli import scenes
 from microbrain_cli.cameras import CameraFeeds, camera_shows
-from microbrain_cli.devices import AlarmKind, Camera, SimDevice, choose_alarm, make_device, timestamp
+from microbrain_cli.devices import (
+    AlarmKind,
+    Camera,
+    FieldUnitRadio,
+    SimDevice,
+    choose_alarm,
+    make_device,
+    timestamp,
+)
 from microbrain_cli.scenario import DeviceSpec, GridScenario
+from microbrain_cli.units import DEFAULT_ACK_RATE, DEFAULT_TRAVEL_S, FieldUnits
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +163,10 @@ class Simulator:
         alarm_every_s: float = DEFAULT_ALARM_EVERY_S,
         vision_target: str = "",
         scene_every_s: float = DEFAULT_SCENE_EVERY_S,
+        dispatch_target: str = "",
+        cases_target: str = "",
+        unit_ack_rate: float = DEFAULT_ACK_RATE,
+        unit_travel_s: float = DEFAULT_TRAVEL_S,
     ) -> None:
         if rate_scale <= 0:
             raise ValueError("rate_scale must be positive")
@@ -181,6 +194,12 @@ class Simulator:
         self.frames_missing = scenes.missing() if vision_target else None
         self.streams_frames = bool(vision_target) and self.frames_missing is None
         self.feeds: CameraFeeds | None = None
+        # The field units play along when there is a dispatch to watch and a cases service to report to.
+        self.dispatch_target = dispatch_target
+        self.cases_target = cases_target
+        self.unit_ack_rate = unit_ack_rate
+        self.unit_travel_s = unit_travel_s
+        self.units = self._field_units() if dispatch_target and cases_target else None
 
     def camera_alarms_via_ingest(self, sim: SimDevice) -> bool:
         """Whether this device raises its alarms through ingest: not a camera whose frames go to vision.
@@ -222,6 +241,10 @@ class Simulator:
                 # Made before the first frame is due, not at it: the photos take a moment to load and encode.
                 await asyncio.to_thread(_warm_frames)
                 tasks.append(asyncio.create_task(self.feeds.run(), name="cameras"))
+            if self.units is not None:
+                tasks.append(asyncio.create_task(self.units.run(), name="units"))
+            elif self.dispatch_target:
+                log.warning("field units off: no cases target to report to")
             try:
                 if duration_s > 0:
                     with contextlib.suppress(TimeoutError):
@@ -233,13 +256,32 @@ class Simulator:
                 # Device loops (and the cameras) see the stop and close their streams; producers and the reporter
                 # just end.
                 await asyncio.wait(
-                    [*tasks[: len(self.devices)], *(t for t in tasks if t.get_name() == "cameras")], timeout=5.0
+                    [*tasks[: len(self.devices)], *(t for t in tasks if t.get_name() in ("cameras", "units"))],
+                    timeout=5.0,
                 )
                 for t in tasks:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
         self._report()
         return self.stats
+
+    def _field_units(self) -> FieldUnits:
+        by_sim = {id(d.sim): d for d in self.devices}
+        radios = {
+            d.spec.labels["unit"]: d.sim
+            for d in self.devices
+            if isinstance(d.sim, FieldUnitRadio) and d.spec.labels.get("unit")
+        }
+        return FieldUnits(
+            radios=radios,
+            dispatch_target=self.dispatch_target,
+            cases_target=self.cases_target,
+            stop=self._stop,
+            emit=lambda radio: self._emit(by_sim[id(radio)]),
+            rng=random.Random(self.rng.random()),
+            ack_rate=self.unit_ack_rate,
+            travel_s=self.unit_travel_s,
+        )
 
     # --- registration -------------------------------------------------------------------------
 
@@ -522,6 +564,8 @@ class Simulator:
                 f" {f.sent}, answered {f.answered} (dropped {f.dropped}, refused {f.refused}), vision alarms"
                 f" {f.alarms}, cleared {f.cleared}"
             )
+        if self.units is not None:
+            line += f" · {self.units.status()}"
         return line
 
     def _report(self) -> None:
