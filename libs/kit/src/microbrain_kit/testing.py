@@ -166,3 +166,19 @@ def service_process(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+async def migration_drift(database: DatabaseTarget, metadata, migrations_dir, version_table: str) -> list:
+    """Migrates a fresh database twice and returns how it differs from the models (empty when they match)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from microbrain_kit.db import migrate
+
+    engine = create_engine(database.url, schema=database.schema)
+    await migrate(engine, migrations_dir, version_table=version_table)
+    await migrate(engine, migrations_dir, version_table=version_table)  # a restart finds nothing to do
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), metadata))
+    await engine.dispose()
+    return [d for d in diff if not (d[0] == "remove_table" and d[1].name == version_table)]

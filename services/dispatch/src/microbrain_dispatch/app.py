@@ -27,7 +27,7 @@ from microbrain_kit.times import timestamp
 from nats.js.errors import NotFoundError
 from sqlalchemy import select
 
-from microbrain_dispatch import domain
+from microbrain_dispatch import calls, domain
 from microbrain_dispatch.config import DispatchSettings
 from microbrain_dispatch.models import Assignment, DispatchCase, Linkage, Unit
 
@@ -85,6 +85,7 @@ class App:
             registrations=[Registration(pb_grpc.add_DispatchServiceServicer_to_server, Servicer(self), SERVICE_NAME)],
         )
         self._timer: asyncio.Task | None = None
+        self.media: calls.MediaGateway = calls.NoMedia()
 
     def unit_subject(self, unit_id: str) -> str:
         return f"mbrpc.{self.settings.grid_id}.dispatch.unit.{unit_id}"
@@ -218,7 +219,26 @@ class App:
                 lon=pos.lon,
                 at=event.event.occurred_at.ToDatetime(tzinfo=UTC),
             ):
+                arrival = await domain.arrived(
+                    session=session, radio_device_id=event.device.device_id, radius_m=self.settings.arrival_radius_m
+                )
                 await session.commit()
+            else:
+                return
+        if arrival is not None:  # the unit's radio is at the site: it is on site
+            unit_id, case_id = arrival
+            try:
+                await self.cases.TransitionCase(
+                    cases_pb.TransitionCaseRequest(
+                        case_id=case_id,
+                        to_state=St.CASE_STATE_ON_SITE,
+                        actor=unit_id,
+                        reason=f"radio within {self.settings.arrival_radius_m:g} m of the site",
+                    ),
+                    timeout=10,
+                )
+            except grpc.aio.AioRpcError as exc:
+                log.info("case %s: arrival of %s not recorded: %s", case_id, unit_id, exc.details())
 
     # -- actions out -----------------------------------------------------------------------
 
@@ -274,6 +294,7 @@ class App:
             choice = await domain.choose_unit(
                 session=session, case=case, exclude=tried, travel_factor=self.settings.travel_factor
             )
+            leader = None if choice.unit else await calls.on_duty(session=session, role="grid_leader", now=now())
             assignment = await domain.offer(
                 session=session,
                 case=case,
@@ -281,11 +302,10 @@ class App:
                 step=step,
                 now=now(),
                 ack_timeout=timedelta(seconds=self.settings.ack_timeout_s),
+                leader=leader.person if leader else "",
             )
             await session.commit()
-        await self.bus.nc.publish(
-            self.unit_subject(assignment.unit_id), assignment_proto(assignment).SerializeToString()
-        )
+        await self.push(assignment.unit_id, pb.WatchAssignmentsResponse(assignment=assignment_proto(assignment)))
         try:
             await self.cases.TransitionCase(
                 cases_pb.TransitionCaseRequest(
@@ -302,6 +322,10 @@ class App:
                 "case %s: assignment to %s not recorded on the case: %s", case_id, assignment.unit_id, exc.details()
             )
         log.info("case %s offered to %s (step %d): %s", case_id, assignment.unit_id, step, assignment.reason)
+
+    async def push(self, unit_id: str, message: pb.WatchAssignmentsResponse) -> None:
+        """To the unit's WatchAssignments streams, on whichever replica they are open."""
+        await self.bus.nc.publish(self.unit_subject(unit_id), message.SerializeToString())
 
     async def _note(self, case_id: str, text: str) -> None:
         try:
@@ -386,15 +410,67 @@ class Servicer(pb_grpc.DispatchServiceServicer):
             ],
         )
 
+    async def StartCall(self, request, context) -> pb.StartCallResponse:
+        async with self.app.sessions() as session:
+            call = await calls.start_call(
+                session=session,
+                case_id=request.case_id,
+                caller=request.caller,
+                unit_ids=list(request.unit_ids),
+                radius_m=request.radius_m,
+                now=now(),
+            )
+            call.media_url = await self.app.media.open(call.call_id, call.unit_ids)
+            await session.commit()
+        return pb.StartCallResponse(call=await self._announce(call))
+
+    async def AnswerCall(self, request, context) -> pb.AnswerCallResponse:
+        async with self.app.sessions() as session:
+            call = await calls.answer_call(session=session, call_id=request.call_id, unit_id=request.unit_id, now=now())
+            await session.commit()
+        return pb.AnswerCallResponse(call=await self._announce(call))
+
+    async def EndCall(self, request, context) -> pb.EndCallResponse:
+        async with self.app.sessions() as session:
+            call = await calls.end_call(session=session, call_id=request.call_id, by=request.by, now=now())
+            await session.commit()
+        await self.app.media.close(call.call_id)
+        return pb.EndCallResponse(call=await self._announce(call))
+
+    async def _announce(self, call) -> res.Call:
+        """Tells every rung unit how the call stands (ringing, connected to someone, ended) and notes it on the case."""
+        proto = calls.call_proto(call)
+        for unit_id in call.unit_ids:
+            await self.app.push(unit_id, pb.WatchAssignmentsResponse(call=proto))
+        who = call.answered_by or ", ".join(call.unit_ids)
+        await self.app._note(
+            call.case_id,
+            f"一键呼叫 {call.caller} → {who}: {call.state}"
+            + (f" ({proto.talk_seconds:.0f} s)" if call.state == "ended" and call.answered_by else ""),
+        )
+        return proto
+
+    async def ImportRota(self, request, context) -> pb.ImportRotaResponse:
+        async with self.app.sessions() as session:
+            imported, problems = await calls.import_rota(session=session, text=request.csv)
+            await session.commit()
+        return pb.ImportRotaResponse(imported=imported, errors=problems)
+
+    async def GetOnDuty(self, request, context) -> pb.GetOnDutyResponse:
+        async with self.app.sessions() as session:
+            desk = await calls.on_duty(session=session, role="desk", now=now())
+            leader = await calls.on_duty(session=session, role="grid_leader", now=now())
+        return pb.GetOnDutyResponse(desk=calls.shift_proto(desk), grid_leader=calls.shift_proto(leader))
+
     async def WatchAssignments(self, request, context):
         if not request.unit_id:
             raise errors.InvalidArgument("unit_id is required")
         queue: asyncio.Queue = asyncio.Queue()
 
-        async def on_offer(msg) -> None:
-            queue.put_nowait(res.Assignment.FromString(msg.data))
+        async def on_message(msg) -> None:
+            queue.put_nowait(pb.WatchAssignmentsResponse.FromString(msg.data))
 
-        sub = await self.app.bus.nc.subscribe(self.app.unit_subject(request.unit_id), cb=on_offer)
+        sub = await self.app.bus.nc.subscribe(self.app.unit_subject(request.unit_id), cb=on_message)
         try:
             async with self.app.sessions() as session:  # an offer made while the unit was away comes first
                 pending = (
@@ -406,9 +482,9 @@ class Servicer(pb_grpc.DispatchServiceServicer):
                 yield pb.WatchAssignmentsResponse(assignment=assignment_proto(a))
             seen = {a.assignment_id for a in pending}
             while True:
-                assignment = await queue.get()
-                if assignment.assignment_id not in seen:
-                    yield pb.WatchAssignmentsResponse(assignment=assignment)
+                message = await queue.get()
+                if not message.HasField("assignment") or message.assignment.assignment_id not in seen:
+                    yield message
         finally:
             await sub.unsubscribe()
 

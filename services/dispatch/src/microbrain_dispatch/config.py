@@ -19,3 +19,5 @@ class DispatchSettings(ServiceSettings):
     travel_factor: float = 1.3
     """Straight-line distance × this ≈ walking distance in town."""
     timer_interval_s: float = 0.5
+    arrival_radius_m: float = 50
+    """An en-route unit whose radio reports a position this close to the case is on site."""

@@ -173,10 +173,17 @@ async def choose_unit(*, session: AsyncSession, case: DispatchCase, exclude: set
 
 
 async def offer(
-    *, session: AsyncSession, case: DispatchCase, choice: Choice, step: int, now: datetime, ack_timeout: timedelta
+    *,
+    session: AsyncSession,
+    case: DispatchCase,
+    choice: Choice,
+    step: int,
+    now: datetime,
+    ack_timeout: timedelta,
+    leader: str = "",
 ) -> Assignment:
-    """Offers the case to the chosen unit (or the grid leader) with a durable ack deadline."""
-    unit_id = choice.unit.unit_id if choice.unit else GRID_LEADER
+    """Offers the case to the chosen unit (or the grid leader on duty) with a durable ack deadline."""
+    unit_id = choice.unit.unit_id if choice.unit else (leader or GRID_LEADER)
     if choice.unit is not None:
         choice.unit.status, choice.unit.case_id = U.UNIT_STATUS_BUSY, case.case_id
     assignment = Assignment(
@@ -262,3 +269,15 @@ async def may_resume(*, session: AsyncSession, case_id: str) -> bool:
         .values(resumed=1)
     )
     return claimed.rowcount == 1
+
+
+async def arrived(*, session: AsyncSession, radio_device_id: str, radius_m: float) -> tuple[str, str] | None:
+    """(unit, case) when an en-route unit's last position is within radius_m of its case; it is then on site."""
+    unit = await session.scalar(select(Unit).where(Unit.radio_device_id == radio_device_id))
+    if unit is None or unit.status != U.UNIT_STATUS_EN_ROUTE or not unit.case_id or unit.lat is None:
+        return None
+    case = await session.get(DispatchCase, unit.case_id)
+    if case is None or case.lat is None or distance_m(case.lat, case.lon, unit.lat, unit.lon) > radius_m:
+        return None
+    unit.status = U.UNIT_STATUS_ON_SITE
+    return unit.unit_id, case.case_id

@@ -72,3 +72,34 @@ class Linkage(Base):
     status: Mapped[str] = mapped_column(String(16))  # acked | failed
     message: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Call(Base):
+    """A one-click call session and its record."""
+
+    __tablename__ = "dispatch_calls"
+
+    call_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(40), index=True)
+    caller: Mapped[str] = mapped_column(String(100))
+    unit_ids: Mapped[list] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16))  # ringing | connected | ended
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answered_by: Mapped[str] = mapped_column(String(64), default="")
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_by: Mapped[str] = mapped_column(String(100), default="")
+    media_url: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Shift(Base):
+    """One shift of the duty rota (轮值): the desk, or the grid leader."""
+
+    __tablename__ = "dispatch_shifts"
+    __table_args__ = (Index("ix_dispatch_shifts_when", "role", "starts_at", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    role: Mapped[str] = mapped_column(String(16))
+    person: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from microbrain.dispatch.v1 import resources_pb2 as microbrain_dot_dispatch_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-microbrain/dispatch/v1/dispatch_service.proto\x12\x16microbrain.dispatch.v1\x1a&microbrain/dispatch/v1/resources.proto\"\x12\n\x10ListUnitsRequest\"@\n\x11ListUnitsResponse\x12+\n\x05units\x18\x01 \x03(\x0b\x32\x1c.microbrain.dispatch.v1.Unit\"!\n\x12ImportUnitsRequest\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t\"7\n\x13ImportUnitsResponse\x12\x10\n\x08imported\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t\"*\n\x17WatchAssignmentsRequest\x12\x0f\n\x07unit_id\x18\x01 \x01(\t\"R\n\x18WatchAssignmentsResponse\x12\x36\n\nassignment\x18\x01 \x01(\x0b\x32\".microbrain.dispatch.v1.Assignment\"F\n\x1c\x41\x63knowledgeAssignmentRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0f\n\x07unit_id\x18\x02 \x01(\t\"W\n\x1d\x41\x63knowledgeAssignmentResponse\x12\x36\n\nassignment\x18\x01 \x01(\x0b\x32\".microbrain.dispatch.v1.Assignment\")\n\x16GetCaseDispatchRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"\x85\x01\n\x17GetCaseDispatchResponse\x12\x37\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\".microbrain.dispatch.v1.Assignment\x12\x31\n\x08linkages\x18\x02 \x03(\x0b\x32\x1f.microbrain.dispatch.v1.Linkage2\xcf\x04\n\x0f\x44ispatchService\x12`\n\tListUnits\x12(.microbrain.dispatch.v1.ListUnitsRequest\x1a).microbrain.dispatch.v1.ListUnitsResponse\x12\x66\n\x0bImportUnits\x12*.microbrain.dispatch.v1.ImportUnitsRequest\x1a+.microbrain.dispatch.v1.ImportUnitsResponse\x12w\n\x10WatchAssignments\x12/.microbrain.dispatch.v1.WatchAssignmentsRequest\x1a\x30.microbrain.dispatch.v1.WatchAssignmentsResponse0\x01\x12\x84\x01\n\x15\x41\x63knowledgeAssignment\x12\x34.microbrain.dispatch.v1.AcknowledgeAssignmentRequest\x1a\x35.microbrain.dispatch.v1.AcknowledgeAssignmentResponse\x12r\n\x0fGetCaseDispatch\x12..microbrain.dispatch.v1.GetCaseDispatchRequest\x1a/.microbrain.dispatch.v1.GetCaseDispatchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-microbrain/dispatch/v1/dispatch_service.proto\x12\x16microbrain.dispatch.v1\x1a&microbrain/dispatch/v1/resources.proto\"\x12\n\x10ListUnitsRequest\"@\n\x11ListUnitsResponse\x12+\n\x05units\x18\x01 \x03(\x0b\x32\x1c.microbrain.dispatch.v1.Unit\"!\n\x12ImportUnitsRequest\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t\"7\n\x13ImportUnitsResponse\x12\x10\n\x08imported\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t\"*\n\x17WatchAssignmentsRequest\x12\x0f\n\x07unit_id\x18\x01 \x01(\t\"~\n\x18WatchAssignmentsResponse\x12\x36\n\nassignment\x18\x01 \x01(\x0b\x32\".microbrain.dispatch.v1.Assignment\x12*\n\x04\x63\x61ll\x18\x02 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\"F\n\x1c\x41\x63knowledgeAssignmentRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0f\n\x07unit_id\x18\x02 \x01(\t\"W\n\x1d\x41\x63knowledgeAssignmentResponse\x12\x36\n\nassignment\x18\x01 \x01(\x0b\x32\".microbrain.dispatch.v1.Assignment\")\n\x16GetCaseDispatchRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"\x85\x01\n\x17GetCaseDispatchResponse\x12\x37\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\".microbrain.dispatch.v1.Assignment\x12\x31\n\x08linkages\x18\x02 \x03(\x0b\x32\x1f.microbrain.dispatch.v1.Linkage\"W\n\x10StartCallRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06\x63\x61ller\x18\x02 \x01(\t\x12\x10\n\x08unit_ids\x18\x03 \x03(\t\x12\x10\n\x08radius_m\x18\x04 \x01(\x01\"?\n\x11StartCallResponse\x12*\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\"5\n\x11\x41nswerCallRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0f\n\x07unit_id\x18\x02 \x01(\t\"@\n\x12\x41nswerCallResponse\x12*\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\"-\n\x0e\x45ndCallRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\n\n\x02\x62y\x18\x02 \x01(\t\"=\n\x0f\x45ndCallResponse\x12*\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\" \n\x11ImportRotaRequest\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t\"6\n\x12ImportRotaResponse\x12\x10\n\x08imported\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t\"\x12\n\x10GetOnDutyRequest\"t\n\x11GetOnDutyResponse\x12+\n\x04\x64\x65sk\x18\x01 \x01(\x0b\x32\x1d.microbrain.dispatch.v1.Shift\x12\x32\n\x0bgrid_leader\x18\x02 \x01(\x0b\x32\x1d.microbrain.dispatch.v1.Shift2\xb9\x08\n\x0f\x44ispatchService\x12`\n\tListUnits\x12(.microbrain.dispatch.v1.ListUnitsRequest\x1a).microbrain.dispatch.v1.ListUnitsResponse\x12\x66\n\x0bImportUnits\x12*.microbrain.dispatch.v1.ImportUnitsRequest\x1a+.microbrain.dispatch.v1.ImportUnitsResponse\x12w\n\x10WatchAssignments\x12/.microbrain.dispatch.v1.WatchAssignmentsRequest\x1a\x30.microbrain.dispatch.v1.WatchAssignmentsResponse0\x01\x12\x84\x01\n\x15\x41\x63knowledgeAssignment\x12\x34.microbrain.dispatch.v1.AcknowledgeAssignmentRequest\x1a\x35.microbrain.dispatch.v1.AcknowledgeAssignmentResponse\x12r\n\x0fGetCaseDispatch\x12..microbrain.dispatch.v1.GetCaseDispatchRequest\x1a/.microbrain.dispatch.v1.GetCaseDispatchResponse\x12`\n\tStartCall\x12(.microbrain.dispatch.v1.StartCallRequest\x1a).microbrain.dispatch.v1.StartCallResponse\x12\x63\n\nAnswerCall\x12).microbrain.dispatch.v1.AnswerCallRequest\x1a*.microbrain.dispatch.v1.AnswerCallResponse\x12Z\n\x07\x45ndCall\x12&.microbrain.dispatch.v1.EndCallRequest\x1a\'.microbrain.dispatch.v1.EndCallResponse\x12\x63\n\nImportRota\x12).microbrain.dispatch.v1.ImportRotaRequest\x1a*.microbrain.dispatch.v1.ImportRotaResponse\x12`\n\tGetOnDuty\x12(.microbrain.dispatch.v1.GetOnDutyRequest\x1a).microbrain.dispatch.v1.GetOnDutyResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,15 +43,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WATCHASSIGNMENTSREQUEST']._serialized_start=291
   _globals['_WATCHASSIGNMENTSREQUEST']._serialized_end=333
   _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_start=335
-  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_end=417
-  _globals['_ACKNOWLEDGEASSIGNMENTREQUEST']._serialized_start=419
-  _globals['_ACKNOWLEDGEASSIGNMENTREQUEST']._serialized_end=489
-  _globals['_ACKNOWLEDGEASSIGNMENTRESPONSE']._serialized_start=491
-  _globals['_ACKNOWLEDGEASSIGNMENTRESPONSE']._serialized_end=578
-  _globals['_GETCASEDISPATCHREQUEST']._serialized_start=580
-  _globals['_GETCASEDISPATCHREQUEST']._serialized_end=621
-  _globals['_GETCASEDISPATCHRESPONSE']._serialized_start=624
-  _globals['_GETCASEDISPATCHRESPONSE']._serialized_end=757
-  _globals['_DISPATCHSERVICE']._serialized_start=760
-  _globals['_DISPATCHSERVICE']._serialized_end=1351
+  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_end=461
+  _globals['_ACKNOWLEDGEASSIGNMENTREQUEST']._serialized_start=463
+  _globals['_ACKNOWLEDGEASSIGNMENTREQUEST']._serialized_end=533
+  _globals['_ACKNOWLEDGEASSIGNMENTRESPONSE']._serialized_start=535
+  _globals['_ACKNOWLEDGEASSIGNMENTRESPONSE']._serialized_end=622
+  _globals['_GETCASEDISPATCHREQUEST']._serialized_start=624
+  _globals['_GETCASEDISPATCHREQUEST']._serialized_end=665
+  _globals['_GETCASEDISPATCHRESPONSE']._serialized_start=668
+  _globals['_GETCASEDISPATCHRESPONSE']._serialized_end=801
+  _globals['_STARTCALLREQUEST']._serialized_start=803
+  _globals['_STARTCALLREQUEST']._serialized_end=890
+  _globals['_STARTCALLRESPONSE']._serialized_start=892
+  _globals['_STARTCALLRESPONSE']._serialized_end=955
+  _globals['_ANSWERCALLREQUEST']._serialized_start=957
+  _globals['_ANSWERCALLREQUEST']._serialized_end=1010
+  _globals['_ANSWERCALLRESPONSE']._serialized_start=1012
+  _globals['_ANSWERCALLRESPONSE']._serialized_end=1076
+  _globals['_ENDCALLREQUEST']._serialized_start=1078
+  _globals['_ENDCALLREQUEST']._serialized_end=1123
+  _globals['_ENDCALLRESPONSE']._serialized_start=1125
+  _globals['_ENDCALLRESPONSE']._serialized_end=1186
+  _globals['_IMPORTROTAREQUEST']._serialized_start=1188
+  _globals['_IMPORTROTAREQUEST']._serialized_end=1220
+  _globals['_IMPORTROTARESPONSE']._serialized_start=1222
+  _globals['_IMPORTROTARESPONSE']._serialized_end=1276
+  _globals['_GETONDUTYREQUEST']._serialized_start=1278
+  _globals['_GETONDUTYREQUEST']._serialized_end=1296
+  _globals['_GETONDUTYRESPONSE']._serialized_start=1298
+  _globals['_GETONDUTYRESPONSE']._serialized_end=1414
+  _globals['_DISPATCHSERVICE']._serialized_start=1417
+  _globals['_DISPATCHSERVICE']._serialized_end=2498
 # @@protoc_insertion_point(module_scope)

@@ -38,10 +38,12 @@ class WatchAssignmentsRequest(_message.Message):
     def __init__(self, unit_id: _Optional[str] = ...) -> None: ...
 
 class WatchAssignmentsResponse(_message.Message):
-    __slots__ = ("assignment",)
+    __slots__ = ("assignment", "call")
     ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
+    CALL_FIELD_NUMBER: _ClassVar[int]
     assignment: _resources_pb2.Assignment
-    def __init__(self, assignment: _Optional[_Union[_resources_pb2.Assignment, _Mapping]] = ...) -> None: ...
+    call: _resources_pb2.Call
+    def __init__(self, assignment: _Optional[_Union[_resources_pb2.Assignment, _Mapping]] = ..., call: _Optional[_Union[_resources_pb2.Call, _Mapping]] = ...) -> None: ...
 
 class AcknowledgeAssignmentRequest(_message.Message):
     __slots__ = ("assignment_id", "unit_id")
@@ -70,3 +72,75 @@ class GetCaseDispatchResponse(_message.Message):
     assignments: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Assignment]
     linkages: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Linkage]
     def __init__(self, assignments: _Optional[_Iterable[_Union[_resources_pb2.Assignment, _Mapping]]] = ..., linkages: _Optional[_Iterable[_Union[_resources_pb2.Linkage, _Mapping]]] = ...) -> None: ...
+
+class StartCallRequest(_message.Message):
+    __slots__ = ("case_id", "caller", "unit_ids", "radius_m")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    UNIT_IDS_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    caller: str
+    unit_ids: _containers.RepeatedScalarFieldContainer[str]
+    radius_m: float
+    def __init__(self, case_id: _Optional[str] = ..., caller: _Optional[str] = ..., unit_ids: _Optional[_Iterable[str]] = ..., radius_m: _Optional[float] = ...) -> None: ...
+
+class StartCallResponse(_message.Message):
+    __slots__ = ("call",)
+    CALL_FIELD_NUMBER: _ClassVar[int]
+    call: _resources_pb2.Call
+    def __init__(self, call: _Optional[_Union[_resources_pb2.Call, _Mapping]] = ...) -> None: ...
+
+class AnswerCallRequest(_message.Message):
+    __slots__ = ("call_id", "unit_id")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    unit_id: str
+    def __init__(self, call_id: _Optional[str] = ..., unit_id: _Optional[str] = ...) -> None: ...
+
+class AnswerCallResponse(_message.Message):
+    __slots__ = ("call",)
+    CALL_FIELD_NUMBER: _ClassVar[int]
+    call: _resources_pb2.Call
+    def __init__(self, call: _Optional[_Union[_resources_pb2.Call, _Mapping]] = ...) -> None: ...
+
+class EndCallRequest(_message.Message):
+    __slots__ = ("call_id", "by")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    by: str
+    def __init__(self, call_id: _Optional[str] = ..., by: _Optional[str] = ...) -> None: ...
+
+class EndCallResponse(_message.Message):
+    __slots__ = ("call",)
+    CALL_FIELD_NUMBER: _ClassVar[int]
+    call: _resources_pb2.Call
+    def __init__(self, call: _Optional[_Union[_resources_pb2.Call, _Mapping]] = ...) -> None: ...
+
+class ImportRotaRequest(_message.Message):
+    __slots__ = ("csv",)
+    CSV_FIELD_NUMBER: _ClassVar[int]
+    csv: str
+    def __init__(self, csv: _Optional[str] = ...) -> None: ...
+
+class ImportRotaResponse(_message.Message):
+    __slots__ = ("imported", "errors")
+    IMPORTED_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    imported: int
+    errors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, imported: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetOnDutyRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetOnDutyResponse(_message.Message):
+    __slots__ = ("desk", "grid_leader")
+    DESK_FIELD_NUMBER: _ClassVar[int]
+    GRID_LEADER_FIELD_NUMBER: _ClassVar[int]
+    desk: _resources_pb2.Shift
+    grid_leader: _resources_pb2.Shift
+    def __init__(self, desk: _Optional[_Union[_resources_pb2.Shift, _Mapping]] = ..., grid_leader: _Optional[_Union[_resources_pb2.Shift, _Mapping]] = ...) -> None: ...

@@ -62,6 +62,31 @@ class DispatchServiceStub:
                 request_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetCaseDispatchRequest.SerializeToString,
                 response_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetCaseDispatchResponse.FromString,
                 _registered_method=True)
+        self.StartCall = channel.unary_unary(
+                '/microbrain.dispatch.v1.DispatchService/StartCall',
+                request_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.StartCallRequest.SerializeToString,
+                response_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.StartCallResponse.FromString,
+                _registered_method=True)
+        self.AnswerCall = channel.unary_unary(
+                '/microbrain.dispatch.v1.DispatchService/AnswerCall',
+                request_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.AnswerCallRequest.SerializeToString,
+                response_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.AnswerCallResponse.FromString,
+                _registered_method=True)
+        self.EndCall = channel.unary_unary(
+                '/microbrain.dispatch.v1.DispatchService/EndCall',
+                request_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.EndCallRequest.SerializeToString,
+                response_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.EndCallResponse.FromString,
+                _registered_method=True)
+        self.ImportRota = channel.unary_unary(
+                '/microbrain.dispatch.v1.DispatchService/ImportRota',
+                request_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.ImportRotaRequest.SerializeToString,
+                response_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.ImportRotaResponse.FromString,
+                _registered_method=True)
+        self.GetOnDuty = channel.unary_unary(
+                '/microbrain.dispatch.v1.DispatchService/GetOnDuty',
+                request_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyRequest.SerializeToString,
+                response_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -106,6 +131,42 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartCall(self, request, context):
+        """One-click call: rings the named units, or (with none named) the available units within radius_m of the
+        case, over their WatchAssignments streams.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerCall(self, request, context):
+        """A rung unit answers; the first answer connects the call, later ones are FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndCall(self, request, context):
+        """Either side hangs up; the record keeps who, when and how long.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportRota(self, request, context):
+        """Replaces the duty rota from CSV (role,person,starts_at,ends_at; ISO 8601 times); bad rows reported.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOnDuty(self, request, context):
+        """Who is on duty now: the desk and the grid leader (the end of every escalation chain).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -133,6 +194,31 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetCaseDispatch,
                     request_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetCaseDispatchRequest.FromString,
                     response_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetCaseDispatchResponse.SerializeToString,
+            ),
+            'StartCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartCall,
+                    request_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.StartCallRequest.FromString,
+                    response_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.StartCallResponse.SerializeToString,
+            ),
+            'AnswerCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerCall,
+                    request_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.AnswerCallRequest.FromString,
+                    response_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.AnswerCallResponse.SerializeToString,
+            ),
+            'EndCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndCall,
+                    request_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.EndCallRequest.FromString,
+                    response_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.EndCallResponse.SerializeToString,
+            ),
+            'ImportRota': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportRota,
+                    request_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.ImportRotaRequest.FromString,
+                    response_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.ImportRotaResponse.SerializeToString,
+            ),
+            'GetOnDuty': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOnDuty,
+                    request_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyRequest.FromString,
+                    response_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -273,6 +359,141 @@ class DispatchService:
             '/microbrain.dispatch.v1.DispatchService/GetCaseDispatch',
             microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetCaseDispatchRequest.SerializeToString,
             microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetCaseDispatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/microbrain.dispatch.v1.DispatchService/StartCall',
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.StartCallRequest.SerializeToString,
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.StartCallResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/microbrain.dispatch.v1.DispatchService/AnswerCall',
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.AnswerCallRequest.SerializeToString,
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.AnswerCallResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/microbrain.dispatch.v1.DispatchService/EndCall',
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.EndCallRequest.SerializeToString,
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.EndCallResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportRota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/microbrain.dispatch.v1.DispatchService/ImportRota',
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.ImportRotaRequest.SerializeToString,
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.ImportRotaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOnDuty(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/microbrain.dispatch.v1.DispatchService/GetOnDuty',
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyRequest.SerializeToString,
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyResponse.FromString,
             options,
             channel_credentials,
             insecure,

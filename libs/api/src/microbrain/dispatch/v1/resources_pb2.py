@@ -26,19 +26,23 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from microbrain.common.v1 import common_pb2 as microbrain_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&microbrain/dispatch/v1/resources.proto\x12\x16microbrain.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!microbrain/common/v1/common.proto\"\x8a\x02\n\x04Unit\x12\x0f\n\x07unit_id\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12\x0f\n\x07members\x18\x03 \x03(\t\x12\x0e\n\x06skills\x18\x04 \x03(\t\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\".microbrain.dispatch.v1.UnitStatus\x12\x30\n\x08position\x18\x06 \x01(\x0b\x32\x1e.microbrain.common.v1.GeoPoint\x12/\n\x0bposition_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fradio_device_id\x18\x08 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\t \x01(\t\"\xd3\x01\n\nAssignment\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0f\n\x07unit_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\noffered_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nack_due_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x0c\n\x04step\x18\x08 \x01(\x05\"\x87\x01\n\x07Linkage\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xa7\x01\n\nUnitStatus\x12\x1b\n\x17UNIT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15UNIT_STATUS_AVAILABLE\x10\x01\x12\x18\n\x14UNIT_STATUS_EN_ROUTE\x10\x02\x12\x17\n\x13UNIT_STATUS_ON_SITE\x10\x03\x12\x14\n\x10UNIT_STATUS_BUSY\x10\x04\x12\x18\n\x14UNIT_STATUS_OFF_DUTY\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&microbrain/dispatch/v1/resources.proto\x12\x16microbrain.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!microbrain/common/v1/common.proto\"\x8a\x02\n\x04Unit\x12\x0f\n\x07unit_id\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12\x0f\n\x07members\x18\x03 \x03(\t\x12\x0e\n\x06skills\x18\x04 \x03(\t\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\".microbrain.dispatch.v1.UnitStatus\x12\x30\n\x08position\x18\x06 \x01(\x0b\x32\x1e.microbrain.common.v1.GeoPoint\x12/\n\x0bposition_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fradio_device_id\x18\x08 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\t \x01(\t\"\xd3\x01\n\nAssignment\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0f\n\x07unit_id\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\noffered_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nack_due_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x0c\n\x04step\x18\x08 \x01(\x05\"\x87\x01\n\x07Linkage\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb8\x02\n\x04\x43\x61ll\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0e\n\x06\x63\x61ller\x18\x03 \x01(\t\x12\x10\n\x08unit_ids\x18\x04 \x03(\t\x12\r\n\x05state\x18\x05 \x01(\t\x12.\n\nstarted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x61nswered_by\x18\x07 \x01(\t\x12/\n\x0b\x61nswered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nded_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x65nded_by\x18\n \x01(\t\x12\x14\n\x0ctalk_seconds\x18\x0b \x01(\x01\x12\x11\n\tmedia_url\x18\x0c \x01(\t\"\x81\x01\n\x05Shift\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0e\n\x06person\x18\x02 \x01(\t\x12-\n\tstarts_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xa7\x01\n\nUnitStatus\x12\x1b\n\x17UNIT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15UNIT_STATUS_AVAILABLE\x10\x01\x12\x18\n\x14UNIT_STATUS_EN_ROUTE\x10\x02\x12\x17\n\x13UNIT_STATUS_ON_SITE\x10\x03\x12\x14\n\x10UNIT_STATUS_BUSY\x10\x04\x12\x18\n\x14UNIT_STATUS_OFF_DUTY\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'microbrain.dispatch.v1.resources_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_UNITSTATUS']._serialized_start=756
-  _globals['_UNITSTATUS']._serialized_end=923
+  _globals['_UNITSTATUS']._serialized_start=1203
+  _globals['_UNITSTATUS']._serialized_end=1370
   _globals['_UNIT']._serialized_start=135
   _globals['_UNIT']._serialized_end=401
   _globals['_ASSIGNMENT']._serialized_start=404
   _globals['_ASSIGNMENT']._serialized_end=615
   _globals['_LINKAGE']._serialized_start=618
   _globals['_LINKAGE']._serialized_end=753
+  _globals['_CALL']._serialized_start=756
+  _globals['_CALL']._serialized_end=1068
+  _globals['_SHIFT']._serialized_start=1071
+  _globals['_SHIFT']._serialized_end=1200
 # @@protoc_insertion_point(module_scope)

@@ -83,3 +83,43 @@ class Linkage(_message.Message):
     message: str
     at: _timestamp_pb2.Timestamp
     def __init__(self, case_id: _Optional[str] = ..., device_id: _Optional[str] = ..., command: _Optional[str] = ..., status: _Optional[str] = ..., message: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Call(_message.Message):
+    __slots__ = ("call_id", "case_id", "caller", "unit_ids", "state", "started_at", "answered_by", "answered_at", "ended_at", "ended_by", "talk_seconds", "media_url")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    UNIT_IDS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_BY_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_BY_FIELD_NUMBER: _ClassVar[int]
+    TALK_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_URL_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    case_id: str
+    caller: str
+    unit_ids: _containers.RepeatedScalarFieldContainer[str]
+    state: str
+    started_at: _timestamp_pb2.Timestamp
+    answered_by: str
+    answered_at: _timestamp_pb2.Timestamp
+    ended_at: _timestamp_pb2.Timestamp
+    ended_by: str
+    talk_seconds: float
+    media_url: str
+    def __init__(self, call_id: _Optional[str] = ..., case_id: _Optional[str] = ..., caller: _Optional[str] = ..., unit_ids: _Optional[_Iterable[str]] = ..., state: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answered_by: _Optional[str] = ..., answered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_by: _Optional[str] = ..., talk_seconds: _Optional[float] = ..., media_url: _Optional[str] = ...) -> None: ...
+
+class Shift(_message.Message):
+    __slots__ = ("role", "person", "starts_at", "ends_at")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    person: str
+    starts_at: _timestamp_pb2.Timestamp
+    ends_at: _timestamp_pb2.Timestamp
+    def __init__(self, role: _Optional[str] = ..., person: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
