@@ -269,3 +269,35 @@ async def test_two_dispatch_replicas_never_both_take_a_case(stack):
     assert commands == ["STOP"]
     answering.cancel()
     await lift_channel.close()
+
+
+async def test_one_click_call_rings_the_unit_on_its_stream_and_is_recorded_on_the_case(stack):
+    commands: list[str] = []
+    answering, lift_channel = await _lift_controller(stack, commands)
+    dispatch = await stack.start_dispatch()
+    await _radios_report(stack)
+    cases = cases_grpc.CaseServiceStub(grpc.aio.insecure_channel(f"127.0.0.1:{stack.cases.port}"))
+    disp = pb_grpc.DispatchServiceStub(grpc.aio.insecure_channel(f"127.0.0.1:{dispatch.port}"))
+    watch = disp.WatchAssignments(pb.WatchAssignmentsRequest(unit_id="unit-03"))
+    await _raise_ebike(stack)
+
+    async def taken():
+        found = (await cases.ListCases(cases_pb.ListCasesRequest())).cases
+        return found[0] if found and found[0].state == case_res.CASE_STATE_ASSIGNED else None
+
+    case = await eventually(taken)
+    started = await disp.StartCall(
+        pb.StartCallRequest(case_id=case.case_id, caller="desk:李栋梁", unit_ids=["unit-03"])
+    )
+    assert started.call.state == "ringing"
+    ringing = await asyncio.wait_for(watch.read(), 10)
+    assert ringing.call.call_id == started.call.call_id and ringing.call.state == "ringing"
+    await disp.AnswerCall(pb.AnswerCallRequest(call_id=started.call.call_id, unit_id="unit-03"))
+    ended = await disp.EndCall(pb.EndCallRequest(call_id=started.call.call_id, by="unit-03"))
+    assert (ended.call.state, ended.call.answered_by, ended.call.ended_by) == ("ended", "unit-03", "unit-03")
+    assert ended.call.talk_seconds >= 0 and ended.call.media_url == ""  # no media gateway configured here
+    timeline = (await cases.GetTimeline(cases_pb.GetTimelineRequest(case_id=case.case_id))).changes
+    assert [c.note for c in timeline if "一键呼叫" in c.note][-1].startswith("一键呼叫 desk:李栋梁 → unit-03: ended")
+    watch.cancel()
+    answering.cancel()
+    await lift_channel.close()
