@@ -86,6 +86,7 @@ class App:
         )
         self._timer: asyncio.Task | None = None
         self.media: calls.MediaGateway = calls.NoMedia()
+        self._radio_pushes: set[asyncio.Task] = set()
 
     def unit_subject(self, unit_id: str) -> str:
         return f"mbrpc.{self.settings.grid_id}.dispatch.unit.{unit_id}"
@@ -158,6 +159,9 @@ class App:
         if self._timer:
             self._timer.cancel()
             await asyncio.gather(self._timer, return_exceptions=True)
+        for task in list(self._radio_pushes):
+            task.cancel()
+        await asyncio.gather(*self._radio_pushes, return_exceptions=True)
         for consumer in self.consumers:
             await consumer.stop()
         await self.ingest_channel.close()
@@ -324,8 +328,32 @@ class App:
         log.info("case %s offered to %s (step %d): %s", case_id, assignment.unit_id, step, assignment.reason)
 
     async def push(self, unit_id: str, message: pb.WatchAssignmentsResponse) -> None:
-        """To the unit's WatchAssignments streams, on whichever replica they are open."""
+        """To the unit's WatchAssignments streams (on whichever replica they are open) and to its radio."""
         await self.bus.nc.publish(self.unit_subject(unit_id), message.SerializeToString())
+        task = asyncio.create_task(self._to_radio(unit_id, message))
+        self._radio_pushes.add(task)
+        task.add_done_callback(self._radio_pushes.discard)
+
+    async def _to_radio(self, unit_id: str, message: pb.WatchAssignmentsResponse) -> None:
+        """The same news as a command to the unit's radio through ingest, which reaches it over its gRPC stream
+        or MQTT alike (ASSIGN for offers, CALL for calls); a radio that is off or refuses is only logged."""
+        async with self.sessions() as session:
+            unit = await session.get(Unit, unit_id)
+        if unit is None or not unit.radio_device_id:
+            return
+        if message.HasField("assignment"):
+            a = message.assignment
+            name, args = "ASSIGN", {"assignment_id": a.assignment_id, "case_id": a.case_id, "reason": a.reason}
+        else:
+            c = message.call
+            name, args = "CALL", {"call_id": c.call_id, "case_id": c.case_id, "state": c.state, "caller": c.caller}
+        request = ingest_pb.SendCommandRequest(device_id=unit.radio_device_id, name=name, args=args)
+        request.timeout.FromTimedelta(timedelta(seconds=5))
+        try:
+            reply = await self.ingest.SendCommand(request, timeout=10)
+            log.debug("%s to %s: %s", name, unit.radio_device_id, reply.ack.message)
+        except grpc.aio.AioRpcError as exc:
+            log.info("%s not delivered to %s's radio: %s", name, unit_id, exc.details())
 
     async def _note(self, case_id: str, text: str) -> None:
         try:

@@ -129,8 +129,9 @@ async def _lift_controller(stack, commands: list[str]):
     return asyncio.create_task(answer()), channel
 
 
-async def _radios_report(stack) -> None:
+async def _radios_report(stack) -> dict[str, str]:
     """The three field units' radios send a GPS fix each: unit-03 and unit-02 are at building 22, unit-01 far."""
+    secrets = {}
     async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ingest.port}") as channel:
         stub = ingest_grpc.IngestServiceStub(channel)
         for unit, (lat, lon) in {
@@ -153,6 +154,8 @@ async def _radios_report(stack) -> None:
             await call.write(ingest_pb.StreamEventsRequest(seq=1, event=fix))
             assert (await call.read()).acks[0].code == 0
             call.cancel()
+            secrets[f"radio-{unit}"] = radio.secret
+    return secrets
 
 
 async def _raise_ebike(stack) -> str:
@@ -299,5 +302,32 @@ async def test_one_click_call_rings_the_unit_on_its_stream_and_is_recorded_on_th
     timeline = (await cases.GetTimeline(cases_pb.GetTimelineRequest(case_id=case.case_id))).changes
     assert [c.note for c in timeline if "一键呼叫" in c.note][-1].startswith("一键呼叫 desk:李栋梁 → unit-03: ended")
     watch.cancel()
+    answering.cancel()
+    await lift_channel.close()
+
+
+async def test_offers_also_reach_the_units_radio_through_ingest(stack):
+    commands: list[str] = []
+    answering, lift_channel = await _lift_controller(stack, commands)
+    await stack.start_dispatch()
+    secrets = await _radios_report(stack)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{stack.ingest.port}")
+    radio = ingest_grpc.IngestServiceStub(channel).StreamEvents(
+        metadata=[("x-mb-device-id", "radio-unit-02"), ("x-mb-device-secret", secrets["radio-unit-02"])]
+    )
+    await radio.write(ingest_pb.StreamEventsRequest(seq=1, heartbeat=ingest_res.Heartbeat()))
+    await radio.read()
+    await _raise_ebike(stack)
+
+    async def assign_command():
+        while True:
+            msg = await radio.read()
+            if msg.HasField("command"):
+                return msg.command
+
+    command = await asyncio.wait_for(assign_command(), 20)
+    assert command.name == "ASSIGN" and command.args["case_id"].startswith("c-")
+    radio.cancel()
+    await channel.close()
     answering.cancel()
     await lift_channel.close()
