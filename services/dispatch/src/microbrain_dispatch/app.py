@@ -190,7 +190,10 @@ class App:
                 await session.commit()
             if case.case_type in domain.LINKAGES:
                 await self.link(case.case_id, case.place_id, domain.LINKAGES[case.case_type]["open"])
-            await self.assign(case.case_id, step=0)
+            unit_id = await self.assign(case.case_id, step=0)
+            await self.desk_alert(
+                case.case_id, "case", f"{case.title or case.case_type} at {case.place_id}: {unit_id} rung"
+            )
         elif action in ("case_resolved", "case_closed", "case_cancelled"):
             async with self.sessions() as session:
                 taken = await session.get(DispatchCase, case.case_id)
@@ -279,6 +282,7 @@ class App:
             note = f"联动 {command} → {device.device_id}: {status}" + (f" ({message})" if message else "")
             if status == "failed":
                 note += " — escalated: the lift must be stopped by hand"
+                await self.desk_alert(case_id, "linkage_failed", note)
                 log.error("linkage %s to %s failed for case %s: %s", command, device.device_id, case_id, message)
             await self._note(case_id, note)
 
@@ -290,7 +294,7 @@ class App:
         if go:
             await self.link(case_id, place, "RESUME")
 
-    async def assign(self, case_id: str, step: int) -> None:
+    async def assign(self, case_id: str, step: int) -> str:
         """Offers the case to the next able unit (or the grid leader) and records it on the case."""
         async with self.sessions() as session:
             case = await session.get(DispatchCase, case_id)
@@ -326,6 +330,28 @@ class App:
                 "case %s: assignment to %s not recorded on the case: %s", case_id, assignment.unit_id, exc.details()
             )
         log.info("case %s offered to %s (step %d): %s", case_id, assignment.unit_id, step, assignment.reason)
+        if choice.unit is None:
+            await self.desk_alert(case_id, "escalated", f"nobody able acknowledged: {assignment.unit_id} has it")
+        return assignment.unit_id
+
+    def desk_subject(self) -> str:
+        return f"mbrpc.{self.settings.grid_id}.dispatch.desk"
+
+    async def desk_alert(self, case_id: str, kind: str, message: str) -> None:
+        """An alert for the duty desk's WatchDesk streams (any replica), naming who is on duty."""
+        async with self.sessions() as session:
+            case = await session.get(DispatchCase, case_id)
+            desk = await calls.on_duty(session=session, role="desk", now=now())
+        alert = pb.WatchDeskResponse(
+            case_id=case_id,
+            case_type=case.case_type if case else "",
+            place_id=case.place_id if case else "",
+            kind=kind,
+            message=message,
+            desk=desk.person if desk else "",
+            at=timestamp(now()),
+        )
+        await self.bus.nc.publish(self.desk_subject(), alert.SerializeToString())
 
     async def push(self, unit_id: str, message: pb.WatchAssignmentsResponse) -> None:
         """To the unit's WatchAssignments streams (on whichever replica they are open) and to its radio."""
@@ -489,6 +515,19 @@ class Servicer(pb_grpc.DispatchServiceServicer):
             desk = await calls.on_duty(session=session, role="desk", now=now())
             leader = await calls.on_duty(session=session, role="grid_leader", now=now())
         return pb.GetOnDutyResponse(desk=calls.shift_proto(desk), grid_leader=calls.shift_proto(leader))
+
+    async def WatchDesk(self, request, context):
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def on_alert(msg) -> None:
+            queue.put_nowait(pb.WatchDeskResponse.FromString(msg.data))
+
+        sub = await self.app.bus.nc.subscribe(self.app.desk_subject(), cb=on_alert)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            await sub.unsubscribe()
 
     async def WatchAssignments(self, request, context):
         if not request.unit_id:

@@ -282,7 +282,16 @@ async def test_one_click_call_rings_the_unit_on_its_stream_and_is_recorded_on_th
     cases = cases_grpc.CaseServiceStub(grpc.aio.insecure_channel(f"127.0.0.1:{stack.cases.port}"))
     disp = pb_grpc.DispatchServiceStub(grpc.aio.insecure_channel(f"127.0.0.1:{dispatch.port}"))
     watch = disp.WatchAssignments(pb.WatchAssignmentsRequest(unit_id="unit-03"))
+    today = datetime.now(UTC).date().isoformat()
+    rota = f"role,person,starts_at,ends_at\ndesk,王值班,{today}T00:00+00:00,{today}T23:59:59+00:00\n"
+    assert (await disp.ImportRota(pb.ImportRotaRequest(csv=rota))).imported == 1
+    desk = disp.WatchDesk(pb.WatchDeskRequest())
+    await asyncio.sleep(0.2)  # the desk's subscription is in place
     await _raise_ebike(stack)
+    alert = await asyncio.wait_for(desk.read(), 10)
+    assert (alert.kind, alert.case_type, alert.desk) == ("case", "ebike_in_elevator", "王值班")
+    assert alert.message.endswith("unit-02 rung")
+    desk.cancel()
 
     async def taken():
         found = (await cases.ListCases(cases_pb.ListCasesRequest())).cases

@@ -22,56 +22,61 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from microbrain.dispatch.v1 import resources_pb2 as microbrain_dot_dispatch_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-microbrain/dispatch/v1/dispatch_service.proto\x12\x16microbrain.dispatch.v1\x1a&microbrain/dispatch/v1/resources.proto\"\x12\n\x10ListUnitsRequest\"@\n\x11ListUnitsResponse\x12+\n\x05units\x18\x01 \x03(\x0b\x32\x1c.microbrain.dispatch.v1.Unit\"!\n\x12ImportUnitsRequest\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t\"7\n\x13ImportUnitsResponse\x12\x10\n\x08imported\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t\"*\n\x17WatchAssignmentsRequest\x12\x0f\n\x07unit_id\x18\x01 \x01(\t\"~\n\x18WatchAssignmentsResponse\x12\x36\n\nassignment\x18\x01 \x01(\x0b\x32\".microbrain.dispatch.v1.Assignment\x12*\n\x04\x63\x61ll\x18\x02 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\"F\n\x1c\x41\x63knowledgeAssignmentRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0f\n\x07unit_id\x18\x02 \x01(\t\"W\n\x1d\x41\x63knowledgeAssignmentResponse\x12\x36\n\nassignment\x18\x01 \x01(\x0b\x32\".microbrain.dispatch.v1.Assignment\")\n\x16GetCaseDispatchRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"\x85\x01\n\x17GetCaseDispatchResponse\x12\x37\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\".microbrain.dispatch.v1.Assignment\x12\x31\n\x08linkages\x18\x02 \x03(\x0b\x32\x1f.microbrain.dispatch.v1.Linkage\"W\n\x10StartCallRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06\x63\x61ller\x18\x02 \x01(\t\x12\x10\n\x08unit_ids\x18\x03 \x03(\t\x12\x10\n\x08radius_m\x18\x04 \x01(\x01\"?\n\x11StartCallResponse\x12*\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\"5\n\x11\x41nswerCallRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0f\n\x07unit_id\x18\x02 \x01(\t\"@\n\x12\x41nswerCallResponse\x12*\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\"-\n\x0e\x45ndCallRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\n\n\x02\x62y\x18\x02 \x01(\t\"=\n\x0f\x45ndCallResponse\x12*\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\" \n\x11ImportRotaRequest\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t\"6\n\x12ImportRotaResponse\x12\x10\n\x08imported\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t\"\x12\n\x10GetOnDutyRequest\"t\n\x11GetOnDutyResponse\x12+\n\x04\x64\x65sk\x18\x01 \x01(\x0b\x32\x1d.microbrain.dispatch.v1.Shift\x12\x32\n\x0bgrid_leader\x18\x02 \x01(\x0b\x32\x1d.microbrain.dispatch.v1.Shift2\xb9\x08\n\x0f\x44ispatchService\x12`\n\tListUnits\x12(.microbrain.dispatch.v1.ListUnitsRequest\x1a).microbrain.dispatch.v1.ListUnitsResponse\x12\x66\n\x0bImportUnits\x12*.microbrain.dispatch.v1.ImportUnitsRequest\x1a+.microbrain.dispatch.v1.ImportUnitsResponse\x12w\n\x10WatchAssignments\x12/.microbrain.dispatch.v1.WatchAssignmentsRequest\x1a\x30.microbrain.dispatch.v1.WatchAssignmentsResponse0\x01\x12\x84\x01\n\x15\x41\x63knowledgeAssignment\x12\x34.microbrain.dispatch.v1.AcknowledgeAssignmentRequest\x1a\x35.microbrain.dispatch.v1.AcknowledgeAssignmentResponse\x12r\n\x0fGetCaseDispatch\x12..microbrain.dispatch.v1.GetCaseDispatchRequest\x1a/.microbrain.dispatch.v1.GetCaseDispatchResponse\x12`\n\tStartCall\x12(.microbrain.dispatch.v1.StartCallRequest\x1a).microbrain.dispatch.v1.StartCallResponse\x12\x63\n\nAnswerCall\x12).microbrain.dispatch.v1.AnswerCallRequest\x1a*.microbrain.dispatch.v1.AnswerCallResponse\x12Z\n\x07\x45ndCall\x12&.microbrain.dispatch.v1.EndCallRequest\x1a\'.microbrain.dispatch.v1.EndCallResponse\x12\x63\n\nImportRota\x12).microbrain.dispatch.v1.ImportRotaRequest\x1a*.microbrain.dispatch.v1.ImportRotaResponse\x12`\n\tGetOnDuty\x12(.microbrain.dispatch.v1.GetOnDutyRequest\x1a).microbrain.dispatch.v1.GetOnDutyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-microbrain/dispatch/v1/dispatch_service.proto\x12\x16microbrain.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&microbrain/dispatch/v1/resources.proto\"\x12\n\x10ListUnitsRequest\"@\n\x11ListUnitsResponse\x12+\n\x05units\x18\x01 \x03(\x0b\x32\x1c.microbrain.dispatch.v1.Unit\"!\n\x12ImportUnitsRequest\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t\"7\n\x13ImportUnitsResponse\x12\x10\n\x08imported\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t\"*\n\x17WatchAssignmentsRequest\x12\x0f\n\x07unit_id\x18\x01 \x01(\t\"~\n\x18WatchAssignmentsResponse\x12\x36\n\nassignment\x18\x01 \x01(\x0b\x32\".microbrain.dispatch.v1.Assignment\x12*\n\x04\x63\x61ll\x18\x02 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\"F\n\x1c\x41\x63knowledgeAssignmentRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0f\n\x07unit_id\x18\x02 \x01(\t\"W\n\x1d\x41\x63knowledgeAssignmentResponse\x12\x36\n\nassignment\x18\x01 \x01(\x0b\x32\".microbrain.dispatch.v1.Assignment\")\n\x16GetCaseDispatchRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"\x85\x01\n\x17GetCaseDispatchResponse\x12\x37\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\".microbrain.dispatch.v1.Assignment\x12\x31\n\x08linkages\x18\x02 \x03(\x0b\x32\x1f.microbrain.dispatch.v1.Linkage\"W\n\x10StartCallRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06\x63\x61ller\x18\x02 \x01(\t\x12\x10\n\x08unit_ids\x18\x03 \x03(\t\x12\x10\n\x08radius_m\x18\x04 \x01(\x01\"?\n\x11StartCallResponse\x12*\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\"5\n\x11\x41nswerCallRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0f\n\x07unit_id\x18\x02 \x01(\t\"@\n\x12\x41nswerCallResponse\x12*\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\"-\n\x0e\x45ndCallRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\n\n\x02\x62y\x18\x02 \x01(\t\"=\n\x0f\x45ndCallResponse\x12*\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x1c.microbrain.dispatch.v1.Call\" \n\x11ImportRotaRequest\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t\"6\n\x12ImportRotaResponse\x12\x10\n\x08imported\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x03(\t\"\x12\n\x10GetOnDutyRequest\"t\n\x11GetOnDutyResponse\x12+\n\x04\x64\x65sk\x18\x01 \x01(\x0b\x32\x1d.microbrain.dispatch.v1.Shift\x12\x32\n\x0bgrid_leader\x18\x02 \x01(\x0b\x32\x1d.microbrain.dispatch.v1.Shift\"\x12\n\x10WatchDeskRequest\"\x9e\x01\n\x11WatchDeskResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\tcase_type\x18\x02 \x01(\t\x12\x10\n\x08place_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x0c\n\x04\x64\x65sk\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\x9d\t\n\x0f\x44ispatchService\x12`\n\tListUnits\x12(.microbrain.dispatch.v1.ListUnitsRequest\x1a).microbrain.dispatch.v1.ListUnitsResponse\x12\x66\n\x0bImportUnits\x12*.microbrain.dispatch.v1.ImportUnitsRequest\x1a+.microbrain.dispatch.v1.ImportUnitsResponse\x12w\n\x10WatchAssignments\x12/.microbrain.dispatch.v1.WatchAssignmentsRequest\x1a\x30.microbrain.dispatch.v1.WatchAssignmentsResponse0\x01\x12\x84\x01\n\x15\x41\x63knowledgeAssignment\x12\x34.microbrain.dispatch.v1.AcknowledgeAssignmentRequest\x1a\x35.microbrain.dispatch.v1.AcknowledgeAssignmentResponse\x12r\n\x0fGetCaseDispatch\x12..microbrain.dispatch.v1.GetCaseDispatchRequest\x1a/.microbrain.dispatch.v1.GetCaseDispatchResponse\x12`\n\tStartCall\x12(.microbrain.dispatch.v1.StartCallRequest\x1a).microbrain.dispatch.v1.StartCallResponse\x12\x63\n\nAnswerCall\x12).microbrain.dispatch.v1.AnswerCallRequest\x1a*.microbrain.dispatch.v1.AnswerCallResponse\x12Z\n\x07\x45ndCall\x12&.microbrain.dispatch.v1.EndCallRequest\x1a\'.microbrain.dispatch.v1.EndCallResponse\x12\x63\n\nImportRota\x12).microbrain.dispatch.v1.ImportRotaRequest\x1a*.microbrain.dispatch.v1.ImportRotaResponse\x12`\n\tGetOnDuty\x12(.microbrain.dispatch.v1.GetOnDutyRequest\x1a).microbrain.dispatch.v1.GetOnDutyResponse\x12\x62\n\tWatchDesk\x12(.microbrain.dispatch.v1.WatchDeskRequest\x1a).microbrain.dispatch.v1.WatchDeskResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'microbrain.dispatch.v1.dispatch_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LISTUNITSREQUEST']._serialized_start=113
-  _globals['_LISTUNITSREQUEST']._serialized_end=131
-  _globals['_LISTUNITSRESPONSE']._serialized_start=133
-  _globals['_LISTUNITSRESPONSE']._serialized_end=197
-  _globals['_IMPORTUNITSREQUEST']._serialized_start=199
-  _globals['_IMPORTUNITSREQUEST']._serialized_end=232
-  _globals['_IMPORTUNITSRESPONSE']._serialized_start=234
-  _globals['_IMPORTUNITSRESPONSE']._serialized_end=289
-  _globals['_WATCHASSIGNMENTSREQUEST']._serialized_start=291
-  _globals['_WATCHASSIGNMENTSREQUEST']._serialized_end=333
-  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_start=335
-  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_end=461
-  _globals['_ACKNOWLEDGEASSIGNMENTREQUEST']._serialized_start=463
-  _globals['_ACKNOWLEDGEASSIGNMENTREQUEST']._serialized_end=533
-  _globals['_ACKNOWLEDGEASSIGNMENTRESPONSE']._serialized_start=535
-  _globals['_ACKNOWLEDGEASSIGNMENTRESPONSE']._serialized_end=622
-  _globals['_GETCASEDISPATCHREQUEST']._serialized_start=624
-  _globals['_GETCASEDISPATCHREQUEST']._serialized_end=665
-  _globals['_GETCASEDISPATCHRESPONSE']._serialized_start=668
-  _globals['_GETCASEDISPATCHRESPONSE']._serialized_end=801
-  _globals['_STARTCALLREQUEST']._serialized_start=803
-  _globals['_STARTCALLREQUEST']._serialized_end=890
-  _globals['_STARTCALLRESPONSE']._serialized_start=892
-  _globals['_STARTCALLRESPONSE']._serialized_end=955
-  _globals['_ANSWERCALLREQUEST']._serialized_start=957
-  _globals['_ANSWERCALLREQUEST']._serialized_end=1010
-  _globals['_ANSWERCALLRESPONSE']._serialized_start=1012
-  _globals['_ANSWERCALLRESPONSE']._serialized_end=1076
-  _globals['_ENDCALLREQUEST']._serialized_start=1078
-  _globals['_ENDCALLREQUEST']._serialized_end=1123
-  _globals['_ENDCALLRESPONSE']._serialized_start=1125
-  _globals['_ENDCALLRESPONSE']._serialized_end=1186
-  _globals['_IMPORTROTAREQUEST']._serialized_start=1188
-  _globals['_IMPORTROTAREQUEST']._serialized_end=1220
-  _globals['_IMPORTROTARESPONSE']._serialized_start=1222
-  _globals['_IMPORTROTARESPONSE']._serialized_end=1276
-  _globals['_GETONDUTYREQUEST']._serialized_start=1278
-  _globals['_GETONDUTYREQUEST']._serialized_end=1296
-  _globals['_GETONDUTYRESPONSE']._serialized_start=1298
-  _globals['_GETONDUTYRESPONSE']._serialized_end=1414
-  _globals['_DISPATCHSERVICE']._serialized_start=1417
-  _globals['_DISPATCHSERVICE']._serialized_end=2498
+  _globals['_LISTUNITSREQUEST']._serialized_start=146
+  _globals['_LISTUNITSREQUEST']._serialized_end=164
+  _globals['_LISTUNITSRESPONSE']._serialized_start=166
+  _globals['_LISTUNITSRESPONSE']._serialized_end=230
+  _globals['_IMPORTUNITSREQUEST']._serialized_start=232
+  _globals['_IMPORTUNITSREQUEST']._serialized_end=265
+  _globals['_IMPORTUNITSRESPONSE']._serialized_start=267
+  _globals['_IMPORTUNITSRESPONSE']._serialized_end=322
+  _globals['_WATCHASSIGNMENTSREQUEST']._serialized_start=324
+  _globals['_WATCHASSIGNMENTSREQUEST']._serialized_end=366
+  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_start=368
+  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_end=494
+  _globals['_ACKNOWLEDGEASSIGNMENTREQUEST']._serialized_start=496
+  _globals['_ACKNOWLEDGEASSIGNMENTREQUEST']._serialized_end=566
+  _globals['_ACKNOWLEDGEASSIGNMENTRESPONSE']._serialized_start=568
+  _globals['_ACKNOWLEDGEASSIGNMENTRESPONSE']._serialized_end=655
+  _globals['_GETCASEDISPATCHREQUEST']._serialized_start=657
+  _globals['_GETCASEDISPATCHREQUEST']._serialized_end=698
+  _globals['_GETCASEDISPATCHRESPONSE']._serialized_start=701
+  _globals['_GETCASEDISPATCHRESPONSE']._serialized_end=834
+  _globals['_STARTCALLREQUEST']._serialized_start=836
+  _globals['_STARTCALLREQUEST']._serialized_end=923
+  _globals['_STARTCALLRESPONSE']._serialized_start=925
+  _globals['_STARTCALLRESPONSE']._serialized_end=988
+  _globals['_ANSWERCALLREQUEST']._serialized_start=990
+  _globals['_ANSWERCALLREQUEST']._serialized_end=1043
+  _globals['_ANSWERCALLRESPONSE']._serialized_start=1045
+  _globals['_ANSWERCALLRESPONSE']._serialized_end=1109
+  _globals['_ENDCALLREQUEST']._serialized_start=1111
+  _globals['_ENDCALLREQUEST']._serialized_end=1156
+  _globals['_ENDCALLRESPONSE']._serialized_start=1158
+  _globals['_ENDCALLRESPONSE']._serialized_end=1219
+  _globals['_IMPORTROTAREQUEST']._serialized_start=1221
+  _globals['_IMPORTROTAREQUEST']._serialized_end=1253
+  _globals['_IMPORTROTARESPONSE']._serialized_start=1255
+  _globals['_IMPORTROTARESPONSE']._serialized_end=1309
+  _globals['_GETONDUTYREQUEST']._serialized_start=1311
+  _globals['_GETONDUTYREQUEST']._serialized_end=1329
+  _globals['_GETONDUTYRESPONSE']._serialized_start=1331
+  _globals['_GETONDUTYRESPONSE']._serialized_end=1447
+  _globals['_WATCHDESKREQUEST']._serialized_start=1449
+  _globals['_WATCHDESKREQUEST']._serialized_end=1467
+  _globals['_WATCHDESKRESPONSE']._serialized_start=1470
+  _globals['_WATCHDESKRESPONSE']._serialized_end=1628
+  _globals['_DISPATCHSERVICE']._serialized_start=1631
+  _globals['_DISPATCHSERVICE']._serialized_end=2812
 # @@protoc_insertion_point(module_scope)

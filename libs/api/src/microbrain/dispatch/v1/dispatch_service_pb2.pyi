@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from microbrain.dispatch.v1 import resources_pb2 as _resources_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -144,3 +147,25 @@ class GetOnDutyResponse(_message.Message):
     desk: _resources_pb2.Shift
     grid_leader: _resources_pb2.Shift
     def __init__(self, desk: _Optional[_Union[_resources_pb2.Shift, _Mapping]] = ..., grid_leader: _Optional[_Union[_resources_pb2.Shift, _Mapping]] = ...) -> None: ...
+
+class WatchDeskRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WatchDeskResponse(_message.Message):
+    __slots__ = ("case_id", "case_type", "place_id", "kind", "message", "desk", "at")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PLACE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DESK_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    case_type: str
+    place_id: str
+    kind: str
+    message: str
+    desk: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., case_type: _Optional[str] = ..., place_id: _Optional[str] = ..., kind: _Optional[str] = ..., message: _Optional[str] = ..., desk: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

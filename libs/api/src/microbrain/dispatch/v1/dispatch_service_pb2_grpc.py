@@ -87,6 +87,11 @@ class DispatchServiceStub:
                 request_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyRequest.SerializeToString,
                 response_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyResponse.FromString,
                 _registered_method=True)
+        self.WatchDesk = channel.unary_stream(
+                '/microbrain.dispatch.v1.DispatchService/WatchDesk',
+                request_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.WatchDeskRequest.SerializeToString,
+                response_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.WatchDeskResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -167,6 +172,14 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchDesk(self, request, context):
+        """The duty desk's live alerts: a case dispatch has taken on, a machine action that failed, a case nobody
+        acknowledged reaching the grid leader. Dashboards and desk clients keep this open.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -219,6 +232,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetOnDuty,
                     request_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyRequest.FromString,
                     response_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyResponse.SerializeToString,
+            ),
+            'WatchDesk': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchDesk,
+                    request_deserializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.WatchDeskRequest.FromString,
+                    response_serializer=microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.WatchDeskResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -494,6 +512,33 @@ class DispatchService:
             '/microbrain.dispatch.v1.DispatchService/GetOnDuty',
             microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyRequest.SerializeToString,
             microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.GetOnDutyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchDesk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/microbrain.dispatch.v1.DispatchService/WatchDesk',
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.WatchDeskRequest.SerializeToString,
+            microbrain_dot_dispatch_dot_v1_dot_dispatch__service__pb2.WatchDeskResponse.FromString,
             options,
             channel_credentials,
             insecure,
