@@ -225,6 +225,8 @@ async def radio(call, unit: str, at: tuple[float, float], rng: random.Random, se
         fix.occurred_at.FromDatetime(datetime.now(UTC))
         await call.write(ipb.StreamEventsRequest(seq=seq, event=fix))
         reply = await call.read()
+        while reply is not grpc.aio.EOF and reply.HasField("command") and not reply.acks:
+            reply = await call.read()  # dispatch also sends offers to radios (ASSIGN); the app feed is what is timed
         if reply is grpc.aio.EOF or not reply.acks or reply.acks[0].code != 0:
             seen.fix_errors.append(f"{unit}: {reply}")
         if first:
