@@ -26,7 +26,7 @@ from microbrain_dispatch.config import DispatchSettings
 from microbrain_ingest.config import IngestSettings
 from microbrain_ingest.wiring import App as IngestApp
 from microbrain_kit.bus import Bus
-from microbrain_kit.testing import eventually
+from microbrain_kit.testing import eventually, free_port
 
 UNITS_CSV = """unit_id,members,skills,radio_device_id
 unit-01,网格员 A,property;persuasion,radio-unit-01
@@ -86,6 +86,7 @@ async def stack(nats_url, database):
 
     s = Stack()
     s.grid, s.ingest, s.cases, s.bus, s.start_dispatch = grid, ingest, cases, bus, start_dispatch
+    s.nats_url = nats_url
     yield s
     for app in started:
         await app.stop()
@@ -248,26 +249,38 @@ async def test_the_lift_scenario_end_to_end_with_the_interlock(stack):
     await lift_channel.close()
 
 
-async def test_two_dispatch_replicas_never_both_take_a_case(stack):
+async def test_two_dispatch_processes_never_both_take_a_case(stack, service_process, database):
     commands: list[str] = []
     answering, lift_channel = await _lift_controller(stack, commands)
-    first, second = await stack.start_dispatch(), await stack.start_dispatch()
+    ports = [free_port(), free_port()]
+    env = {
+        "MB_GRID_ID": stack.grid,
+        "MB_NATS_URL": stack.nats_url,
+        "MB_DATABASE_URL": database.url,
+        "MB_DATABASE_SCHEMA": database.schema or "",
+        "MB_METRICS_PORT": "0",
+        "MB_ACK_TIMEOUT_S": "60",
+        "MB_INGEST_TARGET": f"127.0.0.1:{stack.ingest.port}",
+        "MB_CASES_TARGET": f"127.0.0.1:{stack.cases.port}",
+    }
+    for port in ports:  # two OS processes on one database and one NATS
+        await service_process("microbrain_dispatch", port, MB_GRPC_PORT=str(port), **env)
+    stubs = [pb_grpc.DispatchServiceStub(grpc.aio.insecure_channel(f"127.0.0.1:{port}")) for port in ports]
+    assert (await stubs[0].ImportUnits(pb.ImportUnitsRequest(csv=UNITS_CSV))).imported == 3
     await _radios_report(stack)
     cases = cases_grpc.CaseServiceStub(grpc.aio.insecure_channel(f"127.0.0.1:{stack.cases.port}"))
-    for _ in range(3):
+    for _ in range(3):  # the same place while its case is open: one case, two repeats
         await _raise_ebike(stack)
-        await asyncio.sleep(0.3)  # each opens its own case? no: same place → repeats of one open case
+        await asyncio.sleep(0.3)
 
     async def assigned():
         found = (await cases.ListCases(cases_pb.ListCasesRequest())).cases
         return found if found and all(c.state == case_res.CASE_STATE_ASSIGNED for c in found) else None
 
-    [case] = await eventually(assigned)
+    [case] = await eventually(assigned, timeout=20)
     await asyncio.sleep(0.5)
-    for app in (first, second):
-        d = await pb_grpc.DispatchServiceStub(grpc.aio.insecure_channel(f"127.0.0.1:{app.port}")).GetCaseDispatch(
-            pb.GetCaseDispatchRequest(case_id=case.case_id)
-        )
+    for stub in stubs:  # both processes read the same record: one offer, one STOP
+        d = await stub.GetCaseDispatch(pb.GetCaseDispatchRequest(case_id=case.case_id))
         assert [a.step for a in d.assignments] == [0] and [x.command for x in d.linkages] == ["STOP"]
     assert commands == ["STOP"]
     answering.cancel()
