@@ -3,6 +3,7 @@
 
 import asyncio
 import contextlib
+import os
 import shutil
 import socket
 import sys
@@ -95,3 +96,42 @@ async def nats_server(tmp: Path) -> AsyncIterator[str]:
     async with process(argv, grace_s=10, stdout=asyncio.subprocess.DEVNULL) as proc:
         await wait_for_port(port, proc, "nats-server", timeout_s=10)
         yield f"nats://127.0.0.1:{port}"
+
+
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+@contextlib.asynccontextmanager
+async def postgres_schema(prefix: str) -> AsyncIterator[tuple[str, str] | None]:
+    """(url, schema): a fresh PostgreSQL schema for the run (MB_BENCH_DATABASE_URL, else MB_TEST_DATABASE_URL,
+    else this machine's), dropped afterwards; None when PostgreSQL is out of reach, for a SQLite fallback."""
+    import uuid
+
+    from microbrain_kit.db import create_engine
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    url = os.environ.get("MB_BENCH_DATABASE_URL") or os.environ.get("MB_TEST_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if url.startswith("sqlite"):
+        yield None
+        return
+    shown = make_url(url).render_as_string(hide_password=True)
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(url)
+    try:
+        async with asyncio.timeout(10), engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        await engine.dispose()
+        print(
+            f"PostgreSQL at {shown} out of reach ({type(exc).__name__}: {exc}); falling back to SQLite", file=sys.stderr
+        )
+        yield None
+        return
+    print(f"PostgreSQL at {shown}, schema {schema}", file=sys.stderr)
+    try:
+        yield url, schema
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await engine.dispose()

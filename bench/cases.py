@@ -16,20 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
-from _common import BenchError, free_port, nats_server, percentile_ms, process, wait_serving
+from _common import BenchError, free_port, nats_server, percentile_ms, postgres_schema, process, wait_serving
 from microbrain.alarms.v1 import alarms_pb2
 from microbrain.cases.v1 import events_pb2
 from microbrain.common.v1 import common_pb2
 from microbrain_kit.alarms import alarm_subject, ensure_alarm_stream
 from microbrain_kit.bus import Bus, stream_name
-from microbrain_kit.db import create_engine
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 GRID = "bench-cases"
 ALARM_TYPE = "ebike_in_elevator"
 RAW_STREAM, RAW_SUBJECT = "bench-raw-alarms", "bench.raw.alarms.raised"
-DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 REPEATS = 5
 # The SLA stages after "discover" pushed out of the run, so no SLA timer fires while it measures
 # (the default lift policy breaches "assign" 30 s after the fact). "discover" (1 s) stays as it is.
@@ -205,31 +201,12 @@ def schedule(grid: str, phase: Phase) -> list[alarms_pb2.AlarmRaised]:
 
 @contextlib.asynccontextmanager
 async def database(tmp: Path) -> AsyncIterator[tuple[str, str, str]]:
-    """(url, schema, "postgresql") with a fresh schema, dropped afterwards; a SQLite file if PostgreSQL is out
-    of reach."""
-    url = os.environ.get("MB_BENCH_DATABASE_URL") or os.environ.get("MB_TEST_DATABASE_URL") or DEFAULT_DATABASE_URL
-    sqlite = f"sqlite+aiosqlite:///{tmp / 'cases.db'}"
-    if url.startswith("sqlite"):
-        yield sqlite, "", "sqlite"
-        return
-    shown = make_url(url).render_as_string(hide_password=True)
-    schema = f"bench_cases_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(url)
-    try:
-        async with asyncio.timeout(10), engine.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:
-        await engine.dispose()
-        log(f"PostgreSQL at {shown} out of reach ({type(exc).__name__}: {exc}); falling back to SQLite")
-        yield sqlite, "", "sqlite"
-        return
-    log(f"PostgreSQL at {shown}, schema {schema}")
-    try:
-        yield url, schema, "postgresql"
-    finally:
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await engine.dispose()
+    """(url, schema, kind): a fresh PostgreSQL schema, or a SQLite file if PostgreSQL is out of reach."""
+    async with postgres_schema("bench_cases") as pg:
+        if pg is None:
+            yield f"sqlite+aiosqlite:///{tmp / 'cases.db'}", "", "sqlite"
+        else:
+            yield pg[0], pg[1], "postgresql"
 
 
 async def baseline(nats_url: str, p: Params) -> tuple[Phase, Phase]:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
-from _common import BenchError, free_port, nats_server, percentile_ms, process, wait_serving
+from _common import BenchError, free_port, nats_server, percentile_ms, postgres_schema, process, wait_serving
 from microbrain.alarms.v1 import alarms_pb2
 from microbrain.cases.v1 import events_pb2 as case_events
 from microbrain.common.v1 import common_pb2
@@ -29,14 +29,10 @@ from microbrain.ingest.v1 import ingest_service_pb2_grpc as ipb_grpc
 from microbrain.ingest.v1 import resources_pb2 as ires
 from microbrain_kit.alarms import alarm_subject, ensure_alarm_stream
 from microbrain_kit.bus import Bus, stream_name
-from microbrain_kit.db import create_engine
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 GRID = "bench-dispatch"
 ALARM_TYPE = "ebike_in_elevator"
 RAW_STREAM, RAW_SUBJECT = "bench-raw-dispatch-alarms", "bench.raw.dispatch.alarms.raised"
-DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 CENTRE = (31.2304, 121.4737)
 BOX = (0.018, 0.021)  # degrees of lat/lon: about 2 km × 2 km around CENTRE
 FIX_EVERY_S = 2.0
@@ -143,31 +139,13 @@ async def baseline(nats_url: str, p: Params) -> float:
 
 @contextlib.asynccontextmanager
 async def database(tmp: Path) -> AsyncIterator[tuple[dict[str, str], str, str]]:
-    """({service: url}, schema, kind): one PostgreSQL schema for all three services (dropped afterwards), else a
-    SQLite file each."""
-    url = os.environ.get("MB_BENCH_DATABASE_URL") or os.environ.get("MB_TEST_DATABASE_URL") or DEFAULT_DATABASE_URL
-    sqlite = {name: f"sqlite+aiosqlite:///{tmp / f'{name}.db'}" for name in ("ingest", "cases", "dispatch")}
-    if url.startswith("sqlite"):
-        yield sqlite, "", "sqlite"
-        return
-    shown = make_url(url).render_as_string(hide_password=True)
-    schema = f"bench_dispatch_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(url)
-    try:
-        async with asyncio.timeout(10), engine.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:
-        await engine.dispose()
-        log(f"PostgreSQL at {shown} out of reach ({type(exc).__name__}: {exc}); falling back to SQLite")
-        yield sqlite, "", "sqlite"
-        return
-    log(f"PostgreSQL at {shown}, schema {schema}")
-    try:
-        yield dict.fromkeys(sqlite, url), schema, "postgresql"
-    finally:
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await engine.dispose()
+    """({service: url}, schema, kind): one PostgreSQL schema for all three services, else a SQLite file each."""
+    services = ("ingest", "cases", "dispatch")
+    async with postgres_schema("bench_dispatch") as pg:
+        if pg is None:
+            yield {name: f"sqlite+aiosqlite:///{tmp / f'{name}.db'}" for name in services}, "", "sqlite"
+        else:
+            yield dict.fromkeys(services, pg[0]), pg[1], "postgresql"
 
 
 class Channels:
