@@ -194,6 +194,10 @@ class App:
             await self.desk_alert(
                 case.case_id, "case", f"{case.title or case.case_type} at {case.place_id}: {unit_id} rung"
             )
+        elif action == "case_repeated":
+            async with self.sessions() as session:
+                if await domain.seen_again(session=session, case_id=case.case_id, alarm_ids=list(case.alarm_ids)):
+                    await session.commit()
         elif action in ("case_resolved", "case_closed", "case_cancelled"):
             async with self.sessions() as session:
                 taken = await session.get(DispatchCase, case.case_id)
@@ -206,13 +210,10 @@ class App:
 
     async def on_cleared(self, event: vision_events.ScenarioCleared, msg) -> None:
         async with self.sessions() as session:
-            cases = (await session.scalars(select(DispatchCase))).all()
-            hit = [c for c in cases if event.alarm_id in (c.alarm_ids or [])]
-            for c in hit:
-                c.cleared = 1
+            clear = await domain.cleared(session=session, alarm_id=event.alarm_id)
             await session.commit()
-        for c in hit:
-            await self.maybe_resume(c.case_id)
+        for case_id in clear:
+            await self.maybe_resume(case_id)
 
     async def on_device_event(self, event: ingest_events.DeviceEventRecorded, msg) -> None:
         if event.event.WhichOneof("body") != "gps":

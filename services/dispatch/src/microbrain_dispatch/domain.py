@@ -127,6 +127,7 @@ async def take_case(
     if await session.get(DispatchCase, case_id) is not None:
         return None
     taken = DispatchCase(
+        cleared_ids=[],
         case_id=case_id,
         case_type=case_type,
         place_id=place_id,
@@ -281,3 +282,27 @@ async def arrived(*, session: AsyncSession, radio_device_id: str, radius_m: floa
         return None
     unit.status = U.UNIT_STATUS_ON_SITE
     return unit.unit_id, case.case_id
+
+
+async def seen_again(*, session: AsyncSession, case_id: str, alarm_ids: list[str]) -> bool:
+    """A repeat of the case's problem (another e-bike pushed in): the car is not clear until this alarm clears too."""
+    case = await session.get(DispatchCase, case_id)
+    if case is None:
+        return False
+    case.alarm_ids = sorted(set(case.alarm_ids or []) | set(alarm_ids))
+    case.cleared = int(set(case.alarm_ids) <= set(case.cleared_ids or []))
+    return True
+
+
+async def cleared(*, session: AsyncSession, alarm_id: str) -> list[str]:
+    """Vision saw the scene of an alarm clear; returns the cases (still awaiting RESUME) whose car is now clear."""
+    waiting = (await session.scalars(select(DispatchCase).where(DispatchCase.resumed == 0))).all()
+    now_clear = []
+    for case in waiting:
+        if alarm_id not in (case.alarm_ids or []):
+            continue
+        case.cleared_ids = sorted(set(case.cleared_ids or []) | {alarm_id})
+        case.cleared = int(set(case.alarm_ids) <= set(case.cleared_ids))
+        if case.cleared:
+            now_clear.append(case.case_id)
+    return now_clear

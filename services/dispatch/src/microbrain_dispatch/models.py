@@ -38,6 +38,8 @@ class DispatchCase(Base):
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     alarm_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # Alarms vision has reported clear; the car is clear (cleared = 1) once every alarm of the case is.
+    cleared_ids: Mapped[list] = mapped_column(JSON, default=list)
     resolved: Mapped[int] = mapped_column(Integer, default=0)
     cleared: Mapped[int] = mapped_column(Integer, default=0)
     resumed: Mapped[int] = mapped_column(Integer, default=0)

@@ -353,3 +353,54 @@ async def test_offers_also_reach_the_units_radio_through_ingest(stack):
     await channel.close()
     answering.cancel()
     await lift_channel.close()
+
+
+async def test_a_second_ebike_pushed_in_keeps_the_lift_stopped_until_it_too_is_gone(stack):
+    commands: list[str] = []
+    answering, lift_channel = await _lift_controller(stack, commands)
+    await stack.start_dispatch()
+    await _radios_report(stack)
+    cases = cases_grpc.CaseServiceStub(grpc.aio.insecure_channel(f"127.0.0.1:{stack.cases.port}"))
+
+    async def clear(alarm_id: str) -> None:
+        event = vision_events.ScenarioCleared(
+            camera_id="cam-gdy22-lift-a",
+            alarm_id=alarm_id,
+            type="ebike_in_elevator",
+            meta=common_pb2.EventMeta(event_id=f"{alarm_id}:cleared", grid_id=stack.grid),
+        )
+        await stack.bus.js.publish(
+            f"mb.{stack.grid}.vision.scenario_cleared",
+            event.SerializeToString(),
+            headers={"Nats-Msg-Id": f"{alarm_id}:cleared"},
+        )
+
+    first = await _raise_ebike(stack)
+
+    async def assigned():
+        found = (await cases.ListCases(cases_pb.ListCasesRequest())).cases
+        return found[0] if found and found[0].state == case_res.CASE_STATE_ASSIGNED else None
+
+    case = await eventually(assigned)
+    await clear(first)  # the first e-bike left the car ...
+    second = await _raise_ebike(stack)  # ... and another was pushed in: a repeat of the same open case
+
+    async def repeated():
+        now = (await cases.GetCase(cases_pb.GetCaseRequest(case_id=case.case_id))).case
+        return now if now.occurrences == 2 else None
+
+    assert await eventually(repeated)
+    await asyncio.sleep(0.5)  # dispatch has taken in the repeat
+    await cases.TransitionCase(
+        cases_pb.TransitionCaseRequest(case_id=case.case_id, to_state=case_res.CASE_STATE_RESOLVED, actor="unit-02")
+    )
+    await asyncio.sleep(1.0)
+    assert commands == ["STOP"]  # resolved, but the second e-bike is still in the car
+    await clear(second)
+
+    async def resumed():
+        return commands if commands == ["STOP", "RESUME"] else None
+
+    assert await eventually(resumed)
+    answering.cancel()
+    await lift_channel.close()
