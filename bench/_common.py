@@ -135,3 +135,16 @@ async def postgres_schema(prefix: str) -> AsyncIterator[tuple[str, str] | None]:
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await engine.dispose()
+
+
+def run_and_print(bench, log) -> None:
+    """Runs a benchmark coroutine and prints its JSON lines; a failed check prints why and exits 1, no figures."""
+    import json
+
+    try:
+        lines = asyncio.run(bench)
+    except (BenchError, grpc.aio.AioRpcError) as exc:
+        log(f"FAILED: {exc}")
+        raise SystemExit(1) from None
+    for line in lines:
+        print(json.dumps(line, ensure_ascii=False), flush=True)

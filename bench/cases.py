@@ -5,7 +5,6 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
-import json
 import os
 import sys
 import tempfile
@@ -15,8 +14,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import grpc
-from _common import BenchError, free_port, nats_server, percentile_ms, postgres_schema, process, wait_serving
+from _common import (
+    BenchError,
+    free_port,
+    nats_server,
+    percentile_ms,
+    postgres_schema,
+    process,
+    run_and_print,
+    wait_serving,
+)
 from microbrain.alarms.v1 import alarms_pb2
 from microbrain.cases.v1 import events_pb2
 from microbrain.common.v1 import common_pb2
@@ -410,13 +417,7 @@ def main() -> None:
         burst_duration_s=args.burst_duration or (1 if args.quick else 2),
         warmup=max(1, args.warmup or (20 if args.quick else 50)),
     )
-    try:
-        lines = asyncio.run(bench(params))
-    except (BenchError, grpc.aio.AioRpcError) as exc:
-        log(f"FAILED: {exc}")
-        raise SystemExit(1) from None
-    for line in lines:
-        print(json.dumps(line, ensure_ascii=False), flush=True)
+    run_and_print(bench(params), log)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ cases dispatched per second against a raw JetStream round trip of the same alarm
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import random
 import sys
@@ -18,7 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
-from _common import BenchError, free_port, nats_server, percentile_ms, postgres_schema, process, wait_serving
+from _common import (
+    BenchError,
+    free_port,
+    nats_server,
+    percentile_ms,
+    postgres_schema,
+    process,
+    run_and_print,
+    wait_serving,
+)
 from microbrain.alarms.v1 import alarms_pb2
 from microbrain.cases.v1 import events_pb2 as case_events
 from microbrain.common.v1 import common_pb2
@@ -465,13 +473,7 @@ def main() -> None:
     )
     if p.units < p.warmup + p.cases:
         parser.error(f"{p.units} units for {p.warmup + p.cases} cases: nobody acknowledges, so each needs its own unit")
-    try:
-        lines = asyncio.run(bench(p))
-    except (BenchError, grpc.aio.AioRpcError) as exc:
-        log(f"FAILED: {exc}")
-        raise SystemExit(1) from None
-    for line in lines:
-        print(json.dumps(line, ensure_ascii=False), flush=True)
+    run_and_print(bench(p), log)
 
 
 if __name__ == "__main__":

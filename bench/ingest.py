@@ -3,7 +3,6 @@
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import grpc
 import nats
-from _common import BenchError, free_port, nats_server, percentile_ms, process, wait_serving
+from _common import BenchError, free_port, nats_server, percentile_ms, process, run_and_print, wait_serving
 from microbrain.common.v1 import common_pb2
 from microbrain.ingest.v1 import events_pb2, resources_pb2
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
@@ -386,13 +385,7 @@ def main() -> None:
         window=args.window,
         batch=args.batch,
     )
-    try:
-        lines = asyncio.run(bench(params))
-    except (BenchError, grpc.aio.AioRpcError) as exc:
-        log(f"FAILED: {exc}")
-        raise SystemExit(1) from None
-    for line in lines:
-        print(json.dumps(line, ensure_ascii=False), flush=True)
+    run_and_print(bench(params), log)
 
 
 if __name__ == "__main__":

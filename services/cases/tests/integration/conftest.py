@@ -4,7 +4,6 @@ import uuid
 from datetime import UTC, datetime
 
 import grpc
-import nats
 import pytest
 from microbrain.alarms.v1 import alarms_pb2
 from microbrain.cases.v1 import cases_service_pb2_grpc as pb_grpc
@@ -57,13 +56,6 @@ async def app(settings):
 async def stub(app):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
         yield pb_grpc.CaseServiceStub(channel)
-
-
-@pytest.fixture
-async def nc(nats_url):
-    nc = await nats.connect(nats_url)
-    yield nc
-    await nc.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import uuid
 from datetime import UTC, datetime
 
 import grpc
-import nats
 import pytest
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
 from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
@@ -84,13 +83,6 @@ async def app(settings):
 async def stub(app):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
         yield pb_grpc.IngestServiceStub(channel)
-
-
-@pytest.fixture
-async def js(nats_url):
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 @pytest.fixture

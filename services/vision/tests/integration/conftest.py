@@ -5,7 +5,6 @@ from pathlib import Path
 
 import cv2
 import grpc
-import nats
 import numpy as np
 import pytest
 from microbrain.vision.v1 import vision_service_pb2_grpc as pb_grpc
@@ -80,13 +79,6 @@ async def stub(app):
         f"127.0.0.1:{app.port}", options=[("grpc.max_send_message_length", 16 * 1024 * 1024)]
     ) as channel:
         yield pb_grpc.VisionServiceStub(channel)
-
-
-@pytest.fixture
-async def nc(nats_url):
-    nc = await nats.connect(nats_url)
-    yield nc
-    await nc.close()
 
 
 @pytest.fixture
