@@ -26,7 +26,7 @@ _TOKEN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 CONSUMED = Counter(
     "microbrain_bus_messages_consumed_total",
-    "Messages handled by durable consumers, by outcome (ack, nak, term).",
+    "Messages handled by durable consumers, by outcome (ack, nak, term, skip: a type the consumer does not handle).",
     ["consumer", "outcome"],
 )
 
@@ -118,6 +118,7 @@ class Transient(Exception):
 
 
 Handler = Callable[[Message, Msg], Awaitable[None]]
+BatchHandler = Callable[[list[tuple[Message, Msg]]], Awaitable[None]]
 
 
 @dataclass
@@ -133,6 +134,14 @@ class ConsumerSpec:
     concurrency: int = 16
     batch: int = 64
     backoff_s: tuple[float, ...] = (0.5, 2, 10, 30)
+    types: Callable[[str], type[Message] | None] | None = None
+    """For a stream with several event types: the event name (the subject's last token) → the message type,
+    or None for events this consumer does not handle (acked and skipped). message_type is then unused."""
+
+    def decode(self, msg: Msg) -> Message | None:
+        """The event in msg, or None when this consumer skips its type; DecodeError when it is not one."""
+        cls = self.types(msg.subject.rsplit(".", 1)[-1]) if self.types else self.message_type
+        return None if cls is None else cls.FromString(msg.data)
 
 
 class Consumer:
@@ -180,12 +189,8 @@ class Consumer:
 
     async def _handle(self, msg: Msg) -> None:
         try:
-            try:
-                event = self.spec.message_type.FromString(msg.data)
-            except DecodeError:
-                log.error("undecodable message on %s (seq %s): terminated", msg.subject, msg.metadata.sequence)
-                await msg.term()
-                CONSUMED.labels(self.spec.durable, "term").inc()
+            event = await _decoded(self.spec, msg)
+            if event is None:
                 return
             token = otel_context.attach(telemetry.extract(msg.headers))
             try:
@@ -221,3 +226,72 @@ class Consumer:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._sub.unsubscribe()
+
+
+async def _decoded(spec: ConsumerSpec, msg: Msg) -> Message | None:
+    """The message's event; None after acking a skipped type or terminating an undecodable message."""
+    try:
+        event = spec.decode(msg)
+    except DecodeError:
+        log.error("undecodable message on %s (seq %s): terminated", msg.subject, msg.metadata.sequence)
+        await msg.term()
+        CONSUMED.labels(spec.durable, "term").inc()
+        return None
+    if event is None:
+        await msg.ack()
+        CONSUMED.labels(spec.durable, "skip").inc()
+    return event
+
+
+class BatchConsumer(Consumer):
+    """Like Consumer, but hands each fetched batch to the handler at once (one transaction for many events):
+    all acked when it returns, all nak'ed with backoff when it fails. For folds such as roll-ups, where
+    the handler must be idempotent per event (a redelivered batch may mix new and counted events)."""
+
+    def __init__(self, bus: Bus, spec: ConsumerSpec, handler: BatchHandler) -> None:
+        super().__init__(bus, spec, handler)  # type: ignore[arg-type]
+        self.batch_handler = handler
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                msgs = await self._sub.fetch(self.spec.batch, timeout=1)
+            except TimeoutError:
+                continue
+            except Exception as exc:
+                if self._stopping.is_set():
+                    return
+                log.warning("fetch failed on %s: %s", self.spec.durable, exc)
+                await asyncio.sleep(1)
+                continue
+            task = asyncio.create_task(self._handle_batch(msgs))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            await asyncio.shield(task)  # one batch at a time: batches stay in stream order
+
+    async def _handle_batch(self, msgs: list[Msg]) -> None:
+        events = [(event, msg) for msg in msgs if (event := await _decoded(self.spec, msg)) is not None]
+        if not events:
+            return
+        with tracer.start_as_current_span(
+            f"consume batch {self.spec.durable}", kind=trace.SpanKind.CONSUMER, attributes={"batch.size": len(events)}
+        ):
+            try:
+                await self.batch_handler(events)
+            except Exception as exc:
+                attempt = max(msg.metadata.num_delivered or 1 for _, msg in events)
+                delay = self.spec.backoff_s[min(attempt, len(self.spec.backoff_s)) - 1]
+                log.log(
+                    logging.WARNING if isinstance(exc, Transient) else logging.ERROR,
+                    "batch handler failed on %s (%d events, attempt %d), retry in %ss: %s",
+                    self.spec.durable,
+                    len(events),
+                    attempt,
+                    delay,
+                    exc,
+                )
+                await asyncio.gather(*(msg.nak(delay=delay) for _, msg in events))
+                CONSUMED.labels(self.spec.durable, "nak").inc(len(events))
+                return
+        await asyncio.gather(*(msg.ack() for _, msg in events))
+        CONSUMED.labels(self.spec.durable, "ack").inc(len(events))

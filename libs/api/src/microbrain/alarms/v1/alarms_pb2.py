@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from microbrain.common.v1 import common_pb2 as microbrain_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!microbrain/alarms/v1/alarms.proto\x12\x14microbrain.alarms.v1\x1a!microbrain/common/v1/common.proto\"\xe7\x03\n\x0b\x41larmRaised\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x30\n\x08severity\x18\x03 \x01(\x0e\x32\x1e.microbrain.common.v1.Severity\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x10\n\x08place_id\x18\x05 \x01(\t\x12\x30\n\x08location\x18\x06 \x01(\x0b\x32\x1e.microbrain.common.v1.GeoPoint\x12/\n\x06\x64\x65vice\x18\x07 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12\r\n\x05title\x18\x08 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\x33\n\x08\x65vidence\x18\n \x03(\x0b\x32!.microbrain.common.v1.EvidenceRef\x12\x11\n\tvideo_url\x18\x0b \x01(\t\x12\x45\n\nattributes\x18\x0c \x03(\x0b\x32\x31.microbrain.alarms.v1.AlarmRaised.AttributesEntry\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!microbrain/alarms/v1/alarms.proto\x12\x14microbrain.alarms.v1\x1a!microbrain/common/v1/common.proto\"\xe7\x03\n\x0b\x41larmRaised\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x30\n\x08severity\x18\x03 \x01(\x0e\x32\x1e.microbrain.common.v1.Severity\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x10\n\x08place_id\x18\x05 \x01(\t\x12\x30\n\x08location\x18\x06 \x01(\x0b\x32\x1e.microbrain.common.v1.GeoPoint\x12/\n\x06\x64\x65vice\x18\x07 \x01(\x0b\x32\x1f.microbrain.common.v1.DeviceRef\x12\r\n\x05title\x18\x08 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\x33\n\x08\x65vidence\x18\n \x03(\x0b\x32!.microbrain.common.v1.EvidenceRef\x12\x11\n\tvideo_url\x18\x0b \x01(\t\x12\x45\n\nattributes\x18\x0c \x03(\x0b\x32\x31.microbrain.alarms.v1.AlarmRaised.AttributesEntry\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8f\x02\n\x0c\x41larmCleared\x12-\n\x04meta\x18\x01 \x01(\x0b\x32\x1f.microbrain.common.v1.EventMeta\x12\x10\n\x08\x61larm_id\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x10\n\x08place_id\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x46\n\nattributes\x18\x07 \x03(\x0b\x32\x32.microbrain.alarms.v1.AlarmCleared.AttributesEntry\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,8 +34,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ALARMRAISED_ATTRIBUTESENTRY']._loaded_options = None
   _globals['_ALARMRAISED_ATTRIBUTESENTRY']._serialized_options = b'8\001'
+  _globals['_ALARMCLEARED_ATTRIBUTESENTRY']._loaded_options = None
+  _globals['_ALARMCLEARED_ATTRIBUTESENTRY']._serialized_options = b'8\001'
   _globals['_ALARMRAISED']._serialized_start=95
   _globals['_ALARMRAISED']._serialized_end=582
   _globals['_ALARMRAISED_ATTRIBUTESENTRY']._serialized_start=533
   _globals['_ALARMRAISED_ATTRIBUTESENTRY']._serialized_end=582
+  _globals['_ALARMCLEARED']._serialized_start=585
+  _globals['_ALARMCLEARED']._serialized_end=856
+  _globals['_ALARMCLEARED_ATTRIBUTESENTRY']._serialized_start=533
+  _globals['_ALARMCLEARED_ATTRIBUTESENTRY']._serialized_end=582
 # @@protoc_insertion_point(module_scope)

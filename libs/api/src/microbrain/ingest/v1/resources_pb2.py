@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from microbrain.common.v1 import common_pb2 as microbrain_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$microbrain/ingest/v1/resources.proto\x12\x14microbrain.ingest.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!microbrain/common/v1/common.proto\"\xd6\x04\n\x06\x44\x65vice\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .microbrain.ingest.v1.DeviceKind\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x10\n\x08place_id\x18\x05 \x01(\t\x12\x30\n\x08location\x18\x06 \x01(\x0b\x32\x1e.microbrain.common.v1.GeoPoint\x12\x0f\n\x07\x65nabled\x18\x07 \x01(\x08\x12\x35\n\x12heartbeat_interval\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0e\n\x06online\x18\t \x01(\x08\x12\x30\n\x0clast_seen_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x0elast_transport\x18\x0b \x01(\x0e\x32\x1f.microbrain.ingest.v1.Transport\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x06labels\x18\x0e \x03(\x0b\x32(.microbrain.ingest.v1.Device.LabelsEntry\x12\x1a\n\x12\x63redential_version\x18\x0f \x01(\x05\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x95\x02\n\x0e\x45levatorStatus\x12\x39\n\x05state\x18\x01 \x01(\x0e\x32*.microbrain.ingest.v1.ElevatorStatus.State\x12\r\n\x05\x66loor\x18\x02 \x01(\x05\x12\x10\n\x08occupied\x18\x03 \x01(\x08\x12\x0f\n\x07load_kg\x18\x04 \x01(\x05\"\x95\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_RUNNING\x10\x01\x12\x0e\n\nSTATE_IDLE\x10\x02\x12\x14\n\x10STATE_DOORS_OPEN\x10\x03\x12\x11\n\rSTATE_STOPPED\x10\x04\x12\x0f\n\x0bSTATE_FAULT\x10\x05\x12\x18\n\x14STATE_OUT_OF_SERVICE\x10\x06\"{\n\x06GpsFix\x12\x30\n\x08position\x18\x01 \x01(\x0b\x32\x1e.microbrain.common.v1.GeoPoint\x12\x11\n\tspeed_mps\x18\x02 \x01(\x02\x12\x13\n\x0bheading_deg\x18\x03 \x01(\x02\x12\x17\n\x0f\x62\x61ttery_percent\x18\x04 \x01(\x05\"d\n\x0eWifiProbeCount\x12\x0f\n\x07zone_id\x18\x01 \x01(\t\x12\x16\n\x0eunique_devices\x18\x02 \x01(\x05\x12)\n\x06window\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"4\n\x0c\x43\x61meraStatus\x12\x10\n\x08video_ok\x18\x01 \x01(\x08\x12\x12\n\nstream_url\x18\x02 \x01(\t\">\n\rSensorReading\x12\x10\n\x08quantity\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0c\n\x04unit\x18\x03 \x01(\t\"b\n\x0f\x44\x65viceAlarmInfo\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x30\n\x08severity\x18\x02 \x01(\x0e\x32\x1e.microbrain.common.v1.Severity\x12\x0f\n\x07message\x18\x03 \x01(\t\"\xc1\x04\n\x0b\x44\x65viceEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x38\n\x08\x65levator\x18\n \x01(\x0b\x32$.microbrain.ingest.v1.ElevatorStatusH\x00\x12+\n\x03gps\x18\x0b \x01(\x0b\x32\x1c.microbrain.ingest.v1.GpsFixH\x00\x12\x34\n\x04wifi\x18\x0c \x01(\x0b\x32$.microbrain.ingest.v1.WifiProbeCountH\x00\x12\x34\n\x06\x63\x61mera\x18\r \x01(\x0b\x32\".microbrain.ingest.v1.CameraStatusH\x00\x12\x36\n\x07reading\x18\x0e \x01(\x0b\x32#.microbrain.ingest.v1.SensorReadingH\x00\x12\r\n\x03raw\x18\x0f \x01(\x0cH\x00\x12\x45\n\nattributes\x18\x14 \x03(\x0b\x32\x31.microbrain.ingest.v1.DeviceEvent.AttributesEntry\x12\x34\n\x05\x61larm\x18\x15 \x01(\x0b\x32%.microbrain.ingest.v1.DeviceAlarmInfo\x12\x0f\n\x07grid_id\x18\x16 \x01(\t\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x06\n\x04\x62ody\"8\n\tHeartbeat\x12+\n\x07sent_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xec\x01\n\x07\x43ommand\x12\x12\n\ncommand_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x35\n\x04\x61rgs\x18\x03 \x03(\x0b\x32\'.microbrain.ingest.v1.Command.ArgsEntry\x12-\n\tissued_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x64\x65\x61\x64line\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a+\n\tArgsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xfa\x01\n\nCommandAck\x12\x12\n\ncommand_id\x18\x01 \x01(\t\x12\x39\n\x07outcome\x18\x02 \x01(\x0e\x32(.microbrain.ingest.v1.CommandAck.Outcome\x12\x0f\n\x07message\x18\x03 \x01(\t\x12,\n\x08\x61\x63ked_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"^\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x10\n\x0cOUTCOME_DONE\x10\x01\x12\x14\n\x10OUTCOME_REJECTED\x10\x02\x12\x12\n\x0eOUTCOME_FAILED\x10\x03\"\xd7\x01\n\nMqttUplink\x12\x0e\n\x06secret\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x32\n\x05\x65vent\x18\x03 \x01(\x0b\x32!.microbrain.ingest.v1.DeviceEventH\x00\x12\x34\n\theartbeat\x18\x04 \x01(\x0b\x32\x1f.microbrain.ingest.v1.HeartbeatH\x00\x12\x37\n\x0b\x63ommand_ack\x18\x05 \x01(\x0b\x32 .microbrain.ingest.v1.CommandAckH\x00\x42\t\n\x07message*\xbc\x01\n\nDeviceKind\x12\x1b\n\x17\x44\x45VICE_KIND_UNSPECIFIED\x10\x00\x12#\n\x1f\x44\x45VICE_KIND_ELEVATOR_CONTROLLER\x10\x01\x12\x16\n\x12\x44\x45VICE_KIND_CAMERA\x10\x02\x12\x1a\n\x16\x44\x45VICE_KIND_WIFI_PROBE\x10\x03\x12 \n\x1c\x44\x45VICE_KIND_FIELD_UNIT_RADIO\x10\x04\x12\x16\n\x12\x44\x45VICE_KIND_SENSOR\x10\x05*N\n\tTransport\x12\x19\n\x15TRANSPORT_UNSPECIFIED\x10\x00\x12\x12\n\x0eTRANSPORT_GRPC\x10\x01\x12\x12\n\x0eTRANSPORT_MQTT\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$microbrain/ingest/v1/resources.proto\x12\x14microbrain.ingest.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!microbrain/common/v1/common.proto\"\xd6\x04\n\x06\x44\x65vice\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0f\n\x07grid_id\x18\x02 \x01(\t\x12.\n\x04kind\x18\x03 \x01(\x0e\x32 .microbrain.ingest.v1.DeviceKind\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x10\n\x08place_id\x18\x05 \x01(\t\x12\x30\n\x08location\x18\x06 \x01(\x0b\x32\x1e.microbrain.common.v1.GeoPoint\x12\x0f\n\x07\x65nabled\x18\x07 \x01(\x08\x12\x35\n\x12heartbeat_interval\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0e\n\x06online\x18\t \x01(\x08\x12\x30\n\x0clast_seen_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x0elast_transport\x18\x0b \x01(\x0e\x32\x1f.microbrain.ingest.v1.Transport\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x06labels\x18\x0e \x03(\x0b\x32(.microbrain.ingest.v1.Device.LabelsEntry\x12\x1a\n\x12\x63redential_version\x18\x0f \x01(\x05\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x95\x02\n\x0e\x45levatorStatus\x12\x39\n\x05state\x18\x01 \x01(\x0e\x32*.microbrain.ingest.v1.ElevatorStatus.State\x12\r\n\x05\x66loor\x18\x02 \x01(\x05\x12\x10\n\x08occupied\x18\x03 \x01(\x08\x12\x0f\n\x07load_kg\x18\x04 \x01(\x05\"\x95\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n\rSTATE_RUNNING\x10\x01\x12\x0e\n\nSTATE_IDLE\x10\x02\x12\x14\n\x10STATE_DOORS_OPEN\x10\x03\x12\x11\n\rSTATE_STOPPED\x10\x04\x12\x0f\n\x0bSTATE_FAULT\x10\x05\x12\x18\n\x14STATE_OUT_OF_SERVICE\x10\x06\"{\n\x06GpsFix\x12\x30\n\x08position\x18\x01 \x01(\x0b\x32\x1e.microbrain.common.v1.GeoPoint\x12\x11\n\tspeed_mps\x18\x02 \x01(\x02\x12\x13\n\x0bheading_deg\x18\x03 \x01(\x02\x12\x17\n\x0f\x62\x61ttery_percent\x18\x04 \x01(\x05\"{\n\x0eWifiProbeCount\x12\x0f\n\x07zone_id\x18\x01 \x01(\t\x12\x16\n\x0eunique_devices\x18\x02 \x01(\x05\x12)\n\x06window\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x15\n\rdevice_hashes\x18\x04 \x03(\t\"4\n\x0c\x43\x61meraStatus\x12\x10\n\x08video_ok\x18\x01 \x01(\x08\x12\x12\n\nstream_url\x18\x02 \x01(\t\">\n\rSensorReading\x12\x10\n\x08quantity\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0c\n\x04unit\x18\x03 \x01(\t\"b\n\x0f\x44\x65viceAlarmInfo\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x30\n\x08severity\x18\x02 \x01(\x0e\x32\x1e.microbrain.common.v1.Severity\x12\x0f\n\x07message\x18\x03 \x01(\t\"\xc1\x04\n\x0b\x44\x65viceEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x38\n\x08\x65levator\x18\n \x01(\x0b\x32$.microbrain.ingest.v1.ElevatorStatusH\x00\x12+\n\x03gps\x18\x0b \x01(\x0b\x32\x1c.microbrain.ingest.v1.GpsFixH\x00\x12\x34\n\x04wifi\x18\x0c \x01(\x0b\x32$.microbrain.ingest.v1.WifiProbeCountH\x00\x12\x34\n\x06\x63\x61mera\x18\r \x01(\x0b\x32\".microbrain.ingest.v1.CameraStatusH\x00\x12\x36\n\x07reading\x18\x0e \x01(\x0b\x32#.microbrain.ingest.v1.SensorReadingH\x00\x12\r\n\x03raw\x18\x0f \x01(\x0cH\x00\x12\x45\n\nattributes\x18\x14 \x03(\x0b\x32\x31.microbrain.ingest.v1.DeviceEvent.AttributesEntry\x12\x34\n\x05\x61larm\x18\x15 \x01(\x0b\x32%.microbrain.ingest.v1.DeviceAlarmInfo\x12\x0f\n\x07grid_id\x18\x16 \x01(\t\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x06\n\x04\x62ody\"8\n\tHeartbeat\x12+\n\x07sent_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xec\x01\n\x07\x43ommand\x12\x12\n\ncommand_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x35\n\x04\x61rgs\x18\x03 \x03(\x0b\x32\'.microbrain.ingest.v1.Command.ArgsEntry\x12-\n\tissued_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x64\x65\x61\x64line\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a+\n\tArgsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xfa\x01\n\nCommandAck\x12\x12\n\ncommand_id\x18\x01 \x01(\t\x12\x39\n\x07outcome\x18\x02 \x01(\x0e\x32(.microbrain.ingest.v1.CommandAck.Outcome\x12\x0f\n\x07message\x18\x03 \x01(\t\x12,\n\x08\x61\x63ked_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"^\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x10\n\x0cOUTCOME_DONE\x10\x01\x12\x14\n\x10OUTCOME_REJECTED\x10\x02\x12\x12\n\x0eOUTCOME_FAILED\x10\x03\"\xd7\x01\n\nMqttUplink\x12\x0e\n\x06secret\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x32\n\x05\x65vent\x18\x03 \x01(\x0b\x32!.microbrain.ingest.v1.DeviceEventH\x00\x12\x34\n\theartbeat\x18\x04 \x01(\x0b\x32\x1f.microbrain.ingest.v1.HeartbeatH\x00\x12\x37\n\x0b\x63ommand_ack\x18\x05 \x01(\x0b\x32 .microbrain.ingest.v1.CommandAckH\x00\x42\t\n\x07message*\xbc\x01\n\nDeviceKind\x12\x1b\n\x17\x44\x45VICE_KIND_UNSPECIFIED\x10\x00\x12#\n\x1f\x44\x45VICE_KIND_ELEVATOR_CONTROLLER\x10\x01\x12\x16\n\x12\x44\x45VICE_KIND_CAMERA\x10\x02\x12\x1a\n\x16\x44\x45VICE_KIND_WIFI_PROBE\x10\x03\x12 \n\x1c\x44\x45VICE_KIND_FIELD_UNIT_RADIO\x10\x04\x12\x16\n\x12\x44\x45VICE_KIND_SENSOR\x10\x05*N\n\tTransport\x12\x19\n\x15TRANSPORT_UNSPECIFIED\x10\x00\x12\x12\n\x0eTRANSPORT_GRPC\x10\x01\x12\x12\n\x0eTRANSPORT_MQTT\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,10 +40,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DEVICEEVENT_ATTRIBUTESENTRY']._serialized_options = b'8\001'
   _globals['_COMMAND_ARGSENTRY']._loaded_options = None
   _globals['_COMMAND_ARGSENTRY']._serialized_options = b'8\001'
-  _globals['_DEVICEKIND']._serialized_start=2837
-  _globals['_DEVICEKIND']._serialized_end=3025
-  _globals['_TRANSPORT']._serialized_start=3027
-  _globals['_TRANSPORT']._serialized_end=3105
+  _globals['_DEVICEKIND']._serialized_start=2860
+  _globals['_DEVICEKIND']._serialized_end=3048
+  _globals['_TRANSPORT']._serialized_start=3050
+  _globals['_TRANSPORT']._serialized_end=3128
   _globals['_DEVICE']._serialized_start=163
   _globals['_DEVICE']._serialized_end=761
   _globals['_DEVICE_LABELSENTRY']._serialized_start=716
@@ -55,27 +55,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GPSFIX']._serialized_start=1043
   _globals['_GPSFIX']._serialized_end=1166
   _globals['_WIFIPROBECOUNT']._serialized_start=1168
-  _globals['_WIFIPROBECOUNT']._serialized_end=1268
-  _globals['_CAMERASTATUS']._serialized_start=1270
-  _globals['_CAMERASTATUS']._serialized_end=1322
-  _globals['_SENSORREADING']._serialized_start=1324
-  _globals['_SENSORREADING']._serialized_end=1386
-  _globals['_DEVICEALARMINFO']._serialized_start=1388
-  _globals['_DEVICEALARMINFO']._serialized_end=1486
-  _globals['_DEVICEEVENT']._serialized_start=1489
-  _globals['_DEVICEEVENT']._serialized_end=2066
-  _globals['_DEVICEEVENT_ATTRIBUTESENTRY']._serialized_start=2009
-  _globals['_DEVICEEVENT_ATTRIBUTESENTRY']._serialized_end=2058
-  _globals['_HEARTBEAT']._serialized_start=2068
-  _globals['_HEARTBEAT']._serialized_end=2124
-  _globals['_COMMAND']._serialized_start=2127
-  _globals['_COMMAND']._serialized_end=2363
-  _globals['_COMMAND_ARGSENTRY']._serialized_start=2320
-  _globals['_COMMAND_ARGSENTRY']._serialized_end=2363
-  _globals['_COMMANDACK']._serialized_start=2366
-  _globals['_COMMANDACK']._serialized_end=2616
-  _globals['_COMMANDACK_OUTCOME']._serialized_start=2522
-  _globals['_COMMANDACK_OUTCOME']._serialized_end=2616
-  _globals['_MQTTUPLINK']._serialized_start=2619
-  _globals['_MQTTUPLINK']._serialized_end=2834
+  _globals['_WIFIPROBECOUNT']._serialized_end=1291
+  _globals['_CAMERASTATUS']._serialized_start=1293
+  _globals['_CAMERASTATUS']._serialized_end=1345
+  _globals['_SENSORREADING']._serialized_start=1347
+  _globals['_SENSORREADING']._serialized_end=1409
+  _globals['_DEVICEALARMINFO']._serialized_start=1411
+  _globals['_DEVICEALARMINFO']._serialized_end=1509
+  _globals['_DEVICEEVENT']._serialized_start=1512
+  _globals['_DEVICEEVENT']._serialized_end=2089
+  _globals['_DEVICEEVENT_ATTRIBUTESENTRY']._serialized_start=2032
+  _globals['_DEVICEEVENT_ATTRIBUTESENTRY']._serialized_end=2081
+  _globals['_HEARTBEAT']._serialized_start=2091
+  _globals['_HEARTBEAT']._serialized_end=2147
+  _globals['_COMMAND']._serialized_start=2150
+  _globals['_COMMAND']._serialized_end=2386
+  _globals['_COMMAND_ARGSENTRY']._serialized_start=2343
+  _globals['_COMMAND_ARGSENTRY']._serialized_end=2386
+  _globals['_COMMANDACK']._serialized_start=2389
+  _globals['_COMMANDACK']._serialized_end=2639
+  _globals['_COMMANDACK_OUTCOME']._serialized_start=2545
+  _globals['_COMMANDACK_OUTCOME']._serialized_end=2639
+  _globals['_MQTTUPLINK']._serialized_start=2642
+  _globals['_MQTTUPLINK']._serialized_end=2857
 # @@protoc_insertion_point(module_scope)

@@ -7,7 +7,7 @@ from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -118,14 +118,16 @@ class GpsFix(_message.Message):
     def __init__(self, position: _Optional[_Union[_common_pb2.GeoPoint, _Mapping]] = ..., speed_mps: _Optional[float] = ..., heading_deg: _Optional[float] = ..., battery_percent: _Optional[int] = ...) -> None: ...
 
 class WifiProbeCount(_message.Message):
-    __slots__ = ("zone_id", "unique_devices", "window")
+    __slots__ = ("zone_id", "unique_devices", "window", "device_hashes")
     ZONE_ID_FIELD_NUMBER: _ClassVar[int]
     UNIQUE_DEVICES_FIELD_NUMBER: _ClassVar[int]
     WINDOW_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_HASHES_FIELD_NUMBER: _ClassVar[int]
     zone_id: str
     unique_devices: int
     window: _duration_pb2.Duration
-    def __init__(self, zone_id: _Optional[str] = ..., unique_devices: _Optional[int] = ..., window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    device_hashes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, zone_id: _Optional[str] = ..., unique_devices: _Optional[int] = ..., window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., device_hashes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CameraStatus(_message.Message):
     __slots__ = ("video_ok", "stream_url")
