@@ -363,14 +363,12 @@ class App:
                 return
             new = Level(new_level, at, list(old.alarm_ids))
             alarms: list = []
-            if old.level == L.CROWD_LEVEL_NORMAL:
+            if old.level == L.CROWD_LEVEL_NORMAL:  # a new episode: its first alarm, at the level reached
                 episode = f"crowd-{zone.zone_id}-{int(at.timestamp() * 1000)}"
                 new.alarm_ids = [episode]
                 alarms.append(self._alarm(zone, occ, new_level, episode, at))
-                if new_level == L.CROWD_LEVEL_CRITICAL:
-                    new.alarm_ids.append(f"{episode}-critical")
-            elif new_level == L.CROWD_LEVEL_CRITICAL and not any(a.endswith("-critical") for a in old.alarm_ids):
-                alarm_id = f"{old.alarm_ids[0] if old.alarm_ids else 'crowd-' + zone.zone_id}-critical"
+            elif new_level == L.CROWD_LEVEL_CRITICAL:  # a surge within the episode: one more alarm (a repeat)
+                alarm_id = f"{old.alarm_ids[0]}-critical-{len(old.alarm_ids)}"
                 new.alarm_ids.append(alarm_id)
                 alarms.append(self._alarm(zone, occ, new_level, alarm_id, at))
             elif new_level == L.CROWD_LEVEL_NORMAL:

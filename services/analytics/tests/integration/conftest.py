@@ -1,6 +1,6 @@
 """Shared set-up of the analytics integration tests: the grid's places, and event builders."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 

@@ -12,7 +12,7 @@ from microbrain_kit import errors
 from microbrain_kit.db import create_engine, migrate, session_factory
 from microbrain_kit.testing import migration_drift
 
-from .conftest import DS, GRID, SHANGHAI, St, Sg, alarm, case_change, local
+from .conftest import DS, GRID, SHANGHAI, Sg, St, alarm, case_change, local
 
 ROOM = "gengduyuan-refuse-1"
 LIFT = "gengduyuan-22"
@@ -180,4 +180,3 @@ async def test_kpis_count_open_cases_closures_time_to_resolve_and_alarms_today(s
 
 async def test_migrations_match_the_models_and_can_run_twice(database):
     assert await migration_drift(database, Base.metadata, MIGRATIONS, "analytics_alembic_version") == []
-

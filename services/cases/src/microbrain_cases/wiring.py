@@ -7,12 +7,12 @@ from pathlib import Path
 from microbrain.alarms.v1 import alarms_pb2
 from microbrain.cases.v1 import cases_service_pb2, cases_service_pb2_grpc
 from microbrain_kit.alarms import alarm_subject, ensure_alarm_stream
-from microbrain_kit.bus import Bus, Consumer, ConsumerSpec, stream_name
+from microbrain_kit.bus import Bus, Consumer, ConsumerSpec, stream_name, subject
 from microbrain_kit.db import OutboxRelay, create_engine, migrate, session_factory
 from microbrain_kit.evidence import JetStreamEvidenceStore
 from microbrain_kit.server import GrpcServer, Registration
 
-from microbrain_cases.adapters.consumers import AlarmConsumer
+from microbrain_cases.adapters.consumers import AlarmConsumer, ClearedConsumer
 from microbrain_cases.adapters.grpc_api import CaseServicer
 from microbrain_cases.adapters.timers import SlaTimers
 from microbrain_cases.config import CasesSettings
@@ -77,13 +77,26 @@ class App:
             ),
             AlarmConsumer(self),
         )
+        self.cleared = Consumer(
+            self.bus,
+            ConsumerSpec(
+                stream=alarms,
+                durable="cases-cleared",
+                filter_subject=subject(grid, "alarms", "cleared"),
+                message_type=alarms_pb2.AlarmCleared,
+                concurrency=1,
+            ),
+            ClearedConsumer(self),
+        )
         await self.consumer.start()
+        await self.cleared.start()
         self.port = await self.grpc.start()
 
     async def stop(self) -> None:
         """Stops serving, lets alarms in hand finish (acked or nak'ed), stops timers, flushes, drains."""
         await self.grpc.stop(self.settings.shutdown_grace_s)
         await self.consumer.stop()
+        await self.cleared.stop()
         await self.timers.stop()
         await self.relay.stop()
         await self.bus.close()
