@@ -20,6 +20,8 @@ import pytest
 from google.protobuf.duration_pb2 import Duration
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from microbrain.alarms.v1 import alarms_pb2
+from microbrain.analytics.v1 import analytics_service_pb2 as analytics_pb
+from microbrain.analytics.v1 import analytics_service_pb2_grpc as analytics_grpc
 from microbrain.cases.v1 import cases_service_pb2 as cases_pb
 from microbrain.cases.v1 import cases_service_pb2_grpc as cases_grpc
 from microbrain.cases.v1 import resources_pb2 as case_res
@@ -81,7 +83,7 @@ def local_run(tmp_path):
     state, log_path = tmp_path / "state", tmp_path / "microbrain-up.log"
     targets = {}
     env = dict(os.environ)
-    for service in ("ingest", "vision", "cases", "dispatch"):
+    for service in ("ingest", "vision", "cases", "analytics", "dispatch"):
         port = free_port()
         targets[service] = f"127.0.0.1:{port}"
         env[f"MB_{service.upper()}_GRPC_PORT"] = str(port)
@@ -207,7 +209,12 @@ async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_
             return next((c for c in cases if c.case_type == "ebike_in_elevator"), None)
 
         ebike = await _until("an e-bike case from vision", ebike_case, proc, log, deadline)
-    assert {c.case_type for c in cases} <= {"ebike_in_elevator", "litter_off_hours", "device_fault"}
+    assert {c.case_type for c in cases} <= {
+        "ebike_in_elevator",
+        "litter_off_hours",
+        "device_fault",
+        "crowd_over_threshold",
+    }
     assert all(c.grid_id == GRID and c.device.device_id for c in cases)
     assert (ebike.device.device_id, ebike.place_id) == (LIFT_CAMERA, "gengduyuan-22")
     # Vision's alarm brings the camera's live video and a snapshot of the frame (the camera through ingest would not).
@@ -286,6 +293,27 @@ async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_
     assert f"{unit} acknowledged case {done.case_id} (e-bike in lift)" in said, tail
     assert f"{unit} on site (case {done.case_id})" in said and f"{unit} resolved case {done.case_id}" in said, tail
 
+    # Analytics: the runner imported 60 days of history, so the trend has something to show; the live alarms of
+    # this run are counted from the alarm stream on top (today); the chart comes through the API.
+    async with grpc.aio.insecure_channel(targets["analytics"]) as channel:
+        await _until("SERVING analytics", _serving(channel), proc, log, deadline)
+        stub = analytics_grpc.AnalyticsServiceStub(channel)
+
+        async def trend_with_today():
+            t = (await stub.GetAlarmTrend(analytics_pb.GetAlarmTrendRequest(), timeout=5)).trend
+            return t if t.totals and t.totals[-1] > 0 and sum(t.totals[:-1]) > 0 else None
+
+        trend = await _until("a 30-day trend with history and today", trend_with_today, proc, log, deadline)
+        assert len(trend.days) == 30 and {s.type for s in trend.series} >= {"litter_off_hours", "ebike_in_elevator"}
+        (room,) = (await stub.GetDumpingProfile(analytics_pb.GetDumpingProfileRequest(), timeout=5)).rooms
+        assert room.place_id == "gengduyuan-refuse-1" and room.suggestion.reaches_target, room
+        chart = await stub.RenderChart(
+            analytics_pb.RenderChartRequest(chart=analytics_pb.CHART_TREND, format=analytics_pb.FORMAT_PNG), timeout=30
+        )
+        assert chart.data[:8] == b"\x89PNG\r\n\x1a\n"
+        (tmp_log_dir := log.parent / "charts").mkdir(exist_ok=True)
+        (tmp_log_dir / "trend.png").write_bytes(chart.data)  # to look at after a run
+
     children = _children(proc.pid)
     commands = list(children.values())
     assert any("nats-server" in c for c in commands), children
@@ -293,6 +321,7 @@ async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_
     assert any("-m microbrain_vision" in c for c in commands), children
     assert any("-m microbrain_cases" in c for c in commands), children
     assert any("-m microbrain_dispatch" in c for c in commands), children
+    assert any("-m microbrain_analytics" in c for c in commands), children
     proc.send_signal(signal.SIGINT)
     try:
         rc = proc.wait(STOP_TIMEOUT_S)

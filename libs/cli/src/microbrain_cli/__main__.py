@@ -1,11 +1,13 @@
 """microbrain: `up` runs the platform locally, `simulate` drives a grid's devices against ingest,
-`cases` shows the grid's cases."""
+`cases` shows the grid's cases, `analytics` its trends, dumping profile, crowds, SLA compliance and KPIs."""
 
 import argparse
 import asyncio
 import logging
 import os
+import re
 import signal
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
@@ -20,6 +22,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GRID = "jinhui-shanghong"
 DEFAULT_CASES_TARGET = f"127.0.0.1:{find(SERVICES, 'cases').grpc_port}"
+DEFAULT_ANALYTICS_TARGET = f"127.0.0.1:{find(SERVICES, 'analytics').grpc_port}"
 
 
 def _positive_float(text: str) -> float:
@@ -133,6 +136,208 @@ def _add_units(parser: argparse.ArgumentParser) -> None:
         help="about how long a field unit takes to walk to its case, sped up for the demo "
         f"(default: $MB_SIM_UNIT_TRAVEL or {DEFAULT_TRAVEL_S:g})",
     )
+
+
+def _day(text: str) -> str:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        try:
+            return date.fromisoformat(text.strip()).isoformat()
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD")
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share greater than 0 and at most 1, e.g. 0.8")
+    return value
+
+
+def _hours(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 23:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours from 1 to 23")
+    return value
+
+
+def _pixels(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 8192:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in pixels from 1 to 8192")
+    return value
+
+
+def _stage(text: str) -> int:
+    # Imported here so `up` and `simulate` do not load the analytics protos.
+    from microbrain_cli.analytics import parse_stage
+
+    try:
+        return parse_stage(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _add_range(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("--from", dest="start", type=_day, metavar="YYYY-MM-DD", help=f"first day ({default})")
+    parser.add_argument("--to", dest="end", type=_day, metavar="YYYY-MM-DD", help="last day, inclusive")
+
+
+def _add_trend_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--type", dest="types", action="append", default=[], metavar="TYPE", help="only this alarm type; repeatable"
+    )
+    parser.add_argument(
+        "--by",
+        choices=("type", "place", "type-place"),
+        help="one series per alarm type (the default), per place, or per type and place",
+    )
+
+
+def _add_profile_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--share",
+        type=_share,
+        metavar="FRACTION",
+        help="the share of out-of-hours alarms the suggested window should cover (the service's default: 0.8)",
+    )
+    parser.add_argument(
+        "--max-hours",
+        type=_hours,
+        metavar="N",
+        help="the longest extra window to suggest, in hours (the service's default: 3)",
+    )
+
+
+def _add_analytics(sub) -> None:
+    analytics = sub.add_parser(
+        "analytics",
+        help="the grid's alarm trends, dumping profile, crowds, SLA compliance and KPIs",
+        description="Asks the analytics service. Days and hours are the grid's (Asia/Shanghai).",
+    )
+    commands = analytics.add_subparsers(dest="analytics_command", required=True)
+    target = os.environ.get("MB_ANALYTICS_TARGET", DEFAULT_ANALYTICS_TARGET)
+    target_help = f"analytics gRPC address HOST:PORT (default: $MB_ANALYTICS_TARGET or {DEFAULT_ANALYTICS_TARGET})"
+    place_help = "only this place id; repeatable"
+
+    def command(name: str, **kw) -> argparse.ArgumentParser:
+        parser = commands.add_parser(name, **kw)
+        parser.add_argument("--target", default=target, help=target_help)
+        # So check_args can report a problem with this command's usage line.
+        parser.set_defaults(analytics_parser=parser)
+        return parser
+
+    trend = command(
+        "trend",
+        help="alarms per day, one series per type or place, against the days just before (报警数量趋势图)",
+        description="Daily alarm counts over a range of days with the change against as many days just before.",
+    )
+    _add_range(trend, "with --to; neither: the last 30 days")
+    _add_trend_filters(trend)
+    trend.add_argument("--place", dest="places", action="append", default=[], metavar="PLACE", help=place_help)
+
+    profile = command(
+        "profile",
+        help="each garbage room's out-of-hours dumping by hour of day, and the disposal window to add",
+        description="Out-of-hours litter alarms by hour of day per garbage room, with the extra disposal window "
+        "that would have covered most of them.",
+    )
+    _add_range(profile, "with --to; neither: the last 90 days")
+    profile.add_argument("--place", dest="places", action="append", default=[], metavar="PLACE", help=place_help)
+    _add_profile_options(profile)
+
+    crowd = command("crowd", help="live head count per crowd zone, from cameras and Wi-Fi probes")
+    crowd.add_argument(
+        "--zone", dest="zones", action="append", default=[], metavar="ZONE", help="only this zone id; repeatable"
+    )
+
+    sla = command("sla", help="per case type and SLA stage: the share within target and percentiles")
+    _add_range(sla, "with --to; neither: the last 30 days")
+    sla.add_argument(
+        "--type", dest="types", action="append", default=[], metavar="TYPE", help="only this case type; repeatable"
+    )
+    sla.add_argument(
+        "--stage",
+        dest="stages",
+        type=_stage,
+        action="append",
+        default=[],
+        metavar="STAGE",
+        help="only this stage (discover, assign, acknowledge, arrive, resolve, close); repeatable",
+    )
+
+    command("kpis", help="the town screen's tiles: open cases, closed in 7 days, time to resolve, alarms today")
+
+    chart = command(
+        "chart",
+        help="the trend or profile chart as an SVG or PNG file",
+        description="Draws the chart the dashboard shows and writes it to --out.",
+    )
+    chart.add_argument("chart", choices=("trend", "profile"), help="which chart")
+    chart.add_argument("--out", type=Path, required=True, metavar="FILE", help="where to write it (.svg or .png)")
+    chart.add_argument("--format", choices=("svg", "png"), help="image format (default: from the suffix of --out)")
+    chart.add_argument("--lang", choices=("zh-CN", "en"), default="zh-CN", help="labels' language (%(default)s)")
+    chart.add_argument("--width", type=_pixels, default=0, metavar="PX", help="width in pixels (the service's: 960)")
+    chart.add_argument("--height", type=_pixels, default=0, metavar="PX", help="height in pixels (the service's: 480)")
+    _add_range(chart, "with --to; neither: the service's default range")
+    _add_trend_filters(chart)
+    chart.add_argument("--place", dest="places", action="append", default=[], metavar="PLACE", help=place_help)
+    _add_profile_options(chart)
+
+    command(
+        "rebuild",
+        help="forget the roll-ups and replay the grid's streams into them, with progress",
+        description="Forgets every roll-up and replays the grid's JetStream history into them; live counting "
+        "goes on meanwhile, and every event still counts once.",
+    )
+
+    history = command(
+        "import-history",
+        help="import made-up alarms of the past days (the demo's history) into analytics",
+        description="Generates the scenario grid's alarm history (late-evening dumping at the garbage rooms, "
+        "e-bikes falling off, weekend crowds) for the days before today and imports it. Ids are the same on "
+        "every run: alarms imported before are skipped.",
+    )
+    history.add_argument("--days", type=_positive_int, default=60, metavar="N", help="days of history (%(default)s)")
+    history.add_argument(
+        "--scale", type=_positive_float, default=1.0, metavar="X", help="multiply every rate (%(default)s)"
+    )
+    history.add_argument("--seed", type=int, default=7, help="random seed (%(default)s)")
+    history.add_argument("--grid", default=DEFAULT_GRID, help="grid (%(default)s)")
+    history.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario YAML (%(default)s)")
+
+
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """What argparse cannot check alone; a problem exits with a usage error (code 2)."""
+    if args.command != "analytics":
+        return
+    parser = args.analytics_parser
+    start, end = getattr(args, "start", None), getattr(args, "end", None)
+    if (start is None) != (end is None):
+        parser.error("give both --from and --to, or neither for the default range")
+    if start is not None and start > end:
+        parser.error(f"--from {start} is after --to {end}")
+    if args.analytics_command != "chart":
+        return
+    from microbrain_cli.analytics import chart_format
+
+    try:
+        args.format = chart_format(args.out, args.format)
+    except ValueError as e:
+        parser.error(str(e))
+    if args.chart == "trend" and (args.share is not None or args.max_hours is not None):
+        parser.error("--share and --max-hours are for the profile chart")
+    if args.chart == "profile" and (args.types or args.by):
+        parser.error("--type and --by are for the trend chart")
 
 
 def _up_epilog() -> str:
@@ -274,6 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CURSOR",
         help="start after this cursor, the first column of a line printed before (default: 0, all changes kept)",
     )
+    _add_analytics(sub)
     return parser
 
 
@@ -337,9 +543,50 @@ async def _cases(args: argparse.Namespace, console: Console) -> int:
     return await watch_cases(args.target, console=console, after=args.after, stop=stop)
 
 
+async def _analytics(args: argparse.Namespace, console: Console) -> int:
+    from microbrain_cli import analytics as a
+
+    command, target = args.analytics_command, args.target
+    span = {"start": args.start or "", "end": args.end or ""} if hasattr(args, "start") else {}
+    if command == "trend":
+        request = a.trend_request(**span, types=args.types, places=args.places, by=args.by or "type")
+        return await a.show_trend(target, console=console, request=request)
+    if command == "profile":
+        request = a.profile_request(**span, places=args.places, share=args.share or 0.0, max_hours=args.max_hours or 0)
+        return await a.show_profile(target, console=console, request=request)
+    if command == "crowd":
+        return await a.show_crowd(target, console=console, zones=args.zones)
+    if command == "sla":
+        return await a.show_sla(
+            target, console=console, request=a.sla_request(**span, types=args.types, stages=args.stages)
+        )
+    if command == "kpis":
+        return await a.show_kpis(target, console=console)
+    if command == "chart":
+        query = {}
+        if args.chart == "trend":
+            query["trend"] = a.trend_request(**span, types=args.types, places=args.places, by=args.by or "type")
+        else:
+            query["profile"] = a.profile_request(
+                **span, places=args.places, share=args.share or 0.0, max_hours=args.max_hours or 0
+            )
+        request = a.chart_request(
+            args.chart, fmt=args.format, language=args.lang, width=args.width, height=args.height, **query
+        )
+        return await a.save_chart(target, console=console, request=request, out=args.out)
+    if command == "rebuild":
+        return await a.rebuild(target, console=console)
+    grid = grid_scenario(load_scenario(args.scenario), args.grid)
+    return await a.import_history_command(
+        target, grid, console=console, days=args.days, scale=args.scale, seed=args.seed
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the microbrain command line and returns its exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_args(parser, args)
     console = Console()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -349,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     # grpc and nats are chatty at INFO about things our own lines already say.
     for noisy in ("grpc", "nats"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    command = {"simulate": _simulate, "up": _up, "cases": _cases}[args.command]
+    command = {"simulate": _simulate, "up": _up, "cases": _cases, "analytics": _analytics}[args.command]
     try:
         return asyncio.run(command(args, console))
     except ScenarioError as e:

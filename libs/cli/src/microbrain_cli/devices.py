@@ -1,5 +1,6 @@
 """Behaviour of simulated devices: what each kind reports and how it answers commands (no I/O)."""
 
+import hashlib
 import math
 import random
 import uuid
@@ -195,10 +196,39 @@ class Camera(SimDevice):
 
 
 class WifiProbe(SimDevice):
-    """A Wi-Fi probe counting phones in its crowd zone, 40-70% of the warning threshold over a day."""
+    """A Wi-Fi probe counting phones in its crowd zone: the crowd is 40-70% of the warning threshold over a day,
+    and `phone_share` of those people carry a phone the probe hears (analytics divides by the same share).
+
+    Each report also lists the hashed ids of the phones it saw, as many as it counts. The phones come from a
+    population of the zone with stable ids. The phones present follow the daily curve: between two reports each
+    leaves with the chance a visit of about `mean_stay_s` gives, and newcomers take the places of those who left,
+    so a visitor is seen for some minutes and most ids come again in the next report. A report hears most of the
+    phones present (a phone probes for networks now and then, not every second): which of them is the noise of
+    the count.
+    """
 
     event_type = "probe_count"
     interval = 15.0
+    # How long a visitor's phone stays in the zone on average.
+    mean_stay_s = 30 * 60.0
+    # How many phones visit the zone now and then, as a multiple of its warning threshold; newcomers are taken
+    # from it in turn, so a phone comes back only hours after it left.
+    population_factor = 10
+    # The count's noise, as a share of the warning threshold, and how many of these more phones are present than a
+    # report hears on average.
+    noise = 0.03
+    unheard = 1.0
+    # Share of the people whose phones a probe hears; the scenario's crowd zones tell analytics the same.
+    phone_share = 0.7
+
+    def __init__(self, spec: DeviceSpec, rng: random.Random | None = None) -> None:
+        super().__init__(spec, rng)
+        # Serial numbers of the phones present, in the order they came; their hashed ids are cached.
+        self.present: list[int] = []
+        self.last_report: datetime | None = None
+        self.population = max(100, self.population_factor * spec.zone_warning)
+        self.next_phone = self.rng.randrange(self.population)
+        self._ids: dict[int, str] = {}
 
     def crowd_fraction(self, now: datetime) -> float:
         """Share of the zone's warning threshold expected at this local time, without noise."""
@@ -207,14 +237,63 @@ class WifiProbe(SimDevice):
         # Quietest at 07:00, busiest at 19:00 (mall evening and night market); a cosine is smooth enough.
         return 0.55 - 0.15 * math.cos(2 * math.pi * (hour - 7) / 24)
 
+    def phone_id(self, n: int) -> str:
+        """The hashed id of the zone's phone number n: 16 hex characters, the same in every report."""
+        found = self._ids.get(n)
+        if found is None:
+            found = self._ids[n] = hashlib.sha256(f"{self.spec.zone_id}-{n}".encode()).hexdigest()[:16]
+        return found
+
+    def _arrive(self, count: int) -> None:
+        """Newcomers until count phones are present."""
+        # A crowd bigger than the population would never fill up: let the population grow with it.
+        self.population = max(self.population, 2 * count)
+        here = set(self.present)
+        while len(self.present) < count:
+            n = self.next_phone % self.population
+            self.next_phone = n + 1
+            if n not in here:
+                here.add(n)
+                self.present.append(n)
+
+    def _drop(self, phones: list[int], keep: int) -> list[int]:
+        """Phones without len(phones) - keep of them chosen at random, in their order."""
+        if len(phones) <= keep:
+            return phones
+        gone = set(self.rng.sample(range(len(phones)), len(phones) - keep))
+        return [n for i, n in enumerate(phones) if i not in gone]
+
+    def _move(self, now: datetime, crowd: int) -> None:
+        """Phones leave and arrive between the last report and now, until the crowd the curve asks for is there."""
+        if self.last_report is not None and self.present:
+            elapsed = (now - self.last_report).total_seconds()
+            if elapsed > 0:
+                stay = math.exp(-elapsed / self.mean_stay_s)
+                self.present = [n for n in self.present if self.rng.random() < stay]
+        self.last_report = now
+        self.present = self._drop(self.present, crowd)  # the crowd thins out
+        self._arrive(crowd)
+
     def _fill(self, event: res.DeviceEvent, now: datetime) -> None:
-        mean = self.crowd_fraction(now) * self.spec.zone_warning
-        count = max(0, round(self.rng.gauss(mean, 0.03 * self.spec.zone_warning)))
+        mean = self.crowd_fraction(now) * self.spec.zone_warning * self.phone_share
+        noise = self.noise * self.spec.zone_warning * self.phone_share
+        count = max(0, round(self.rng.gauss(mean, noise)))
+        # The phones present: a few more than a report hears on average, so the count's noise is which of them a
+        # report hears, not phones coming and going (which would add distinct ids the crowd does not have).
+        self._move(now, round(mean + self.unheard * noise))
+        self._arrive(count)  # a count over the phones present (rare): some just came in
+        self._report(event, self._drop(self.present, count))
+
+    def _fill_current(self, event: res.DeviceEvent, now: datetime) -> None:
+        self._report(event, self.present)
+
+    def _report(self, event: res.DeviceEvent, phones: list[int]) -> None:
         event.wifi.CopyFrom(
             res.WifiProbeCount(
                 zone_id=self.spec.zone_id,
-                unique_devices=count,
+                unique_devices=len(phones),
                 window=Duration(seconds=round(self.interval)),
+                device_hashes=[self.phone_id(n) for n in phones],
             )
         )
 

@@ -22,7 +22,7 @@ from nats.js.errors import NotFoundError
 from rich.console import Console
 from rich.table import Table
 
-from microbrain_cli.scenario import DEFAULT_SCENARIO, ScenarioError, grid_scenario, load_scenario
+from microbrain_cli.scenario import DEFAULT_SCENARIO, GridScenario, ScenarioError, grid_scenario, load_scenario
 from microbrain_cli.services import SERVICES, PortError, Service, find, with_env_ports
 from microbrain_cli.simulator import DEFAULT_ALARM_EVERY_S, DEFAULT_SCENE_EVERY_S, Simulator
 from microbrain_cli.units import DEFAULT_ACK_RATE, DEFAULT_TRAVEL_S
@@ -37,6 +37,9 @@ NATS_START_TIMEOUT_S = 10.0
 STOP_GRACE_S = 10.0
 STREAM_REPORT_EVERY_S = 10.0
 LOG_TAIL_LINES = 40
+# Days of made-up alarm history imported into analytics when it serves (the charts then have a past to show).
+HISTORY_DAYS = 60
+HISTORY_TIMEOUT_S = 60.0
 # What vision loads, relative to the repository root (where `make run` runs); MB_MODEL_PATH and MB_CAMERAS,
 # vision's own variables, point elsewhere.
 VISION_MODEL = Path("models/nanodet-m.onnx")
@@ -129,7 +132,8 @@ class Runner:
         self.state_dir = state_dir.resolve()
         self.logs_dir = self.state_dir / "logs"
         self.scenario_path = scenario_path
-        # Absolute, for dispatch, which reads the grid's field units from the scenario.
+        # Absolute, for dispatch, which reads the grid's field units from the scenario, and for analytics, which
+        # reads its places (garbage rooms and their disposal windows, crowd zones and their thresholds).
         self.units_file = Path(scenario_path).resolve()
         self.with_simulator = simulator
         self.alarm_every_s = alarm_every_s
@@ -195,6 +199,10 @@ class Runner:
         self._write_nats_url()
         for service in self.configured:
             await self._start_service(service)
+        if any(s.name == "analytics" for s in self.configured):
+            history_task = asyncio.create_task(self._import_history(grid), name="history-import")
+            history_task.add_done_callback(_log_failure)
+            self._tasks.append(history_task)
 
         if self.with_simulator:
             self.simulator = Simulator(
@@ -324,11 +332,37 @@ class Runner:
                 # It reads the grid's field_units from the scenario (the simulator plays their radios).
                 MB_UNITS=str(self.units_file),
             )
+        elif service.name == "analytics":
+            env.update(
+                MB_PLACES=str(self.units_file),
+                MB_TIME_ZONE=os.environ.get("MB_TIME_ZONE", "").strip() or "Asia/Shanghai",
+            )
         child = await self._spawn(service.name, [sys.executable, "-m", service.module], env)
         self.services.append(child)
         self.console.print(f"starting {service.name} … ", end="")
         await self._wait_serving(service, child)
         self.console.print("[green]serving[/]")
+
+    async def _import_history(self, grid: GridScenario) -> None:
+        """Imports the last HISTORY_DAYS days of made-up alarms into analytics; the ids are the same on every run,
+        so a later run adds only the days since. A failure is a warning: the live platform does not need it."""
+        # Imported here so the runner loads the analytics protos only when it runs analytics.
+        from microbrain_cli.analytics import import_history
+
+        target = self._target("analytics")
+        try:
+            reply = await import_history(target, grid, days=HISTORY_DAYS, timeout=HISTORY_TIMEOUT_S)
+        except Exception as e:
+            details = e.details() if isinstance(e, grpc.aio.AioRpcError) else str(e)
+            code = e.code().name if isinstance(e, grpc.aio.AioRpcError) else type(e).__name__
+            log.warning("could not import alarm history into analytics at %s: %s %s", target, code, details)
+            return
+        log.info(
+            "alarm history of the last %d days: %d alarms imported into analytics, %d already there",
+            HISTORY_DAYS,
+            reply.imported,
+            reply.skipped,
+        )
 
     async def _wait_serving(self, service: Service, child: _Child) -> None:
         loop = asyncio.get_running_loop()
@@ -389,6 +423,15 @@ class Runner:
         moved = cases.grpc_port != find(SERVICES, "cases").grpc_port
         target = f" --target 127.0.0.1:{cases.grpc_port}" if moved else ""
         self.console.print(f"cases: `microbrain cases list{target}`, `microbrain cases watch{target}`", highlight=False)
+        if any(s.name == "analytics" for s in self.configured):
+            analytics = find(self.configured, "analytics")
+            moved = analytics.grpc_port != find(SERVICES, "analytics").grpc_port
+            target = f" --target 127.0.0.1:{analytics.grpc_port}" if moved else ""
+            self.console.print(
+                f"analytics: `microbrain analytics kpis{target}`, `microbrain analytics trend{target}`, "
+                f"`microbrain analytics profile{target}`, `microbrain analytics crowd{target}`",
+                highlight=False,
+            )
 
     def _units_line(self) -> str:
         assert self.simulator is not None

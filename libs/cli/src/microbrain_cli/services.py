@@ -40,6 +40,10 @@ SERVICES: tuple[Service, ...] = (
     Service("vision", grpc_port=50052, metrics_port=9102),
     # After ingest and vision: it turns the alarms they publish into cases.
     Service("cases", grpc_port=50053, metrics_port=9103),
+    # Counts every domain's events into its roll-ups (trends, dumping profile, crowds, SLA, KPIs) and raises the
+    # crowd alarms; after cases, whose events it counts, and before dispatch. The runner imports past days of
+    # made-up alarm history into it once it serves.
+    Service("analytics", grpc_port=50055, metrics_port=9105),
     # Last: it waits for the streams of ingest, vision and cases; it sends the field units to cases and stops
     # the lift (through ingest) when an e-bike is pushed in.
     Service("dispatch", grpc_port=50054, metrics_port=9104),

@@ -4,8 +4,8 @@ import pytest
 from microbrain_cli.services import SERVICES, PortError, Service, with_env_ports
 
 
-def test_defaults_without_variables_cases_after_ingest_and_vision_dispatch_last():
-    ingest, vision, cases, dispatch = with_env_ports(SERVICES, {})
+def test_defaults_without_variables_cases_after_ingest_and_vision_then_analytics_dispatch_last():
+    ingest, vision, cases, analytics, dispatch = with_env_ports(SERVICES, {})
 
     assert (ingest.name, ingest.grpc_port, ingest.metrics_port) == ("ingest", 50051, 9101)
     assert (vision.name, vision.module, vision.grpc_port, vision.metrics_port) == (
@@ -17,6 +17,13 @@ def test_defaults_without_variables_cases_after_ingest_and_vision_dispatch_last(
     assert (vision.grpc_port_env, vision.metrics_port_env) == ("MB_VISION_GRPC_PORT", "MB_VISION_METRICS_PORT")
     assert (cases.name, cases.module, cases.grpc_port, cases.metrics_port) == ("cases", "microbrain_cases", 50053, 9103)
     assert (cases.grpc_port_env, cases.metrics_port_env) == ("MB_CASES_GRPC_PORT", "MB_CASES_METRICS_PORT")
+    assert (analytics.name, analytics.module, analytics.grpc_port, analytics.metrics_port) == (
+        "analytics",
+        "microbrain_analytics",
+        50055,
+        9105,
+    )
+    assert analytics.grpc_port_env == "MB_ANALYTICS_GRPC_PORT"
     assert (dispatch.module, dispatch.grpc_port, dispatch.metrics_port) == ("microbrain_dispatch", 50054, 9104)
     assert dispatch.grpc_port_env == "MB_DISPATCH_GRPC_PORT"
 

@@ -157,6 +157,13 @@ class App:
         return handle
 
     async def import_alarms(self, alarms: list[alarms_pb2.AlarmRaised]) -> int:
+        """Keeps the alarms on analytics' stream (a rebuild replays them), then counts those not counted yet."""
+        to = subject(self.grid, DOMAIN, rollup.IMPORTED)
+        try:
+            acks = [await self.bus.publish_async(to, a, msg_id=f"imported-{a.meta.event_id}") for a in alarms]
+            await asyncio.gather(*acks)
+        except Exception as exc:
+            raise errors.Unavailable(f"JetStream did not store the imported alarms: {exc}") from None
         async with self.sessions() as session:
             counted = await rollup.count_events(
                 session, self.fold(), (("alarms", f"alarms:{a.meta.event_id}", a) for a in alarms)
@@ -170,7 +177,7 @@ class App:
         async with self.sessions() as session:
             await rollup.forget_all(session, self.grid)
             await session.commit()
-        for domain in rollup.DOMAINS:
+        for domain in rollup.REPLAYED:
             name = stream_name(self.grid, domain)
             try:
                 info = await self.bus.js.stream_info(name)
@@ -203,7 +210,7 @@ class App:
                 if cls is not None:
                     try:
                         event = cls.FromString(msg.data)
-                        batch.append((domain, f"{domain}:{event.meta.event_id or seq}", event))
+                        batch.append((domain, rollup.event_key(domain, event, seq), event))
                     except DecodeError:
                         log.warning("rebuild: undecodable message %s seq %d skipped", name, seq)
                 end = seq >= last

@@ -45,7 +45,11 @@ _TYPES: dict[str, Callable[[str], type[Message] | None]] = {
         "command_timed_out": ingest_events.CommandTimedOut,
     }.get,
 }
-DOMAINS = tuple(_TYPES)
+DOMAINS = tuple(_TYPES)  # what the live consumers fold
+# ImportAlarms keeps what it imports on analytics' own stream, so a rebuild replays it too.
+IMPORTED = "alarm_imported"
+_TYPES["analytics"] = {IMPORTED: alarms_pb2.AlarmRaised}.get
+REPLAYED = (*DOMAINS, "analytics")
 # Changes that reach SLA stages (the others — notes, evidence, breaches — reach none).
 _REACHING = {"opened", "assigned", "acknowledged", "on_site", "resolved", "closed"}
 # SLA histogram: bucket i holds seconds in (B^(i-1), B^i]; its geometric middle is within 4.5% of any value
@@ -57,6 +61,14 @@ _MIN_BUCKET, _MAX_BUCKET = -80, 200  # 1 ms .. about 38 days
 def types_for(domain: str) -> Callable[[str], type[Message] | None]:
     """The decoder map of a stream domain, for ConsumerSpec.types."""
     return _TYPES[domain]
+
+
+def event_key(domain: str, event: Message, seq: int) -> str:
+    """What makes an event count once: an alarm by its id wherever it came from (the alarm stream, an import),
+    anything else by its stream domain and id (or stream sequence, for an event without one)."""
+    if isinstance(event, alarms_pb2.AlarmRaised):
+        return f"alarms:{event.meta.event_id}"
+    return f"{domain}:{event.meta.event_id or seq}"
 
 
 def bucket_of(seconds: float) -> int:
