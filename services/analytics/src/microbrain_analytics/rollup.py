@@ -191,15 +191,10 @@ async def claim(session: AsyncSession, event_ids: Iterable[str]) -> set[str]:
     if not ids:
         return set()
     now = utcnow()
-    stmt = _insert(session, Seen.__table__).on_conflict_do_nothing(index_elements=["event_id"])
-    new: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        result = await session.execute(
-            stmt.values([{"event_id": i, "seen_at": now} for i in chunk]).returning(Seen.event_id)
-        )
-        new.update(result.scalars())
-    return new
+    # One statement compiled once (cached) and sent as executemany: the driver batches the rows.
+    stmt = _insert(session, Seen.__table__).on_conflict_do_nothing(index_elements=["event_id"]).returning(Seen.event_id)
+    result = await session.execute(stmt, [{"event_id": i, "seen_at": now} for i in ids])
+    return set(result.scalars())
 
 
 async def write(session: AsyncSession, fold: Fold) -> None:
@@ -238,24 +233,16 @@ async def write(session: AsyncSession, fold: Fold) -> None:
         (Hourly.__table__, hourly_rows, ["grid_id", "metric", "type", "place_id", "hour"]),
         (Daily.__table__, daily_rows, ["grid_id", "metric", "type", "place_id", "day"]),
     ):
-        for start in range(0, len(rows), 500):
-            stmt = _insert(session, table).values(rows[start : start + 500])
+        if rows:
+            stmt = _insert(session, table)
             stmt = stmt.on_conflict_do_update(
                 index_elements=key,
-                set_={
-                    "count": table.c.count + stmt.excluded.count,
-                    "max": greatest(table.c.max, stmt.excluded.max),
-                },
+                set_={"count": table.c.count + stmt.excluded.count, "max": greatest(table.c.max, stmt.excluded.max)},
             )
-            await session.execute(stmt)
+            await session.execute(stmt, rows)
     if fold.sla:
         t = SlaBucket.__table__
-        stmt = _insert(session, t).values(
-            [
-                dict(grid_id=grid, case_type=ct, stage=sg, day=d, bucket=b, count=n, within=w, sum_s=s)
-                for (ct, sg, d, b), (n, w, s) in fold.sla.items()
-            ]
-        )
+        stmt = _insert(session, t)
         await session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["grid_id", "case_type", "stage", "day", "bucket"],
@@ -264,17 +251,20 @@ async def write(session: AsyncSession, fold: Fold) -> None:
                     "within": t.c.within + stmt.excluded.within,
                     "sum_s": t.c.sum_s + stmt.excluded.sum_s,
                 },
-            )
+            ),
+            [
+                dict(grid_id=grid, case_type=ct, stage=sg, day=d, bucket=b, count=n, within=w, sum_s=s)
+                for (ct, sg, d, b), (n, w, s) in fold.sla.items()
+            ],
         )
     if fold.targets:
         t = SlaTarget.__table__
-        stmt = _insert(session, t).values(
-            [dict(grid_id=grid, case_type=ct, stage=sg, target_s=s) for (ct, sg), s in fold.targets.items()]
-        )
+        stmt = _insert(session, t)
         await session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["grid_id", "case_type", "stage"], set_={"target_s": stmt.excluded.target_s}
-            )
+            ),
+            [dict(grid_id=grid, case_type=ct, stage=sg, target_s=s) for (ct, sg), s in fold.targets.items()],
         )
     if fold.cases:
         t = CaseRow.__table__
@@ -294,7 +284,7 @@ async def write(session: AsyncSession, fold: Fold) -> None:
             )
             for r in fold.cases.values()
         ]
-        stmt = _insert(session, t).values(rows)
+        stmt = _insert(session, t)
         ex = stmt.excluded
         newer = ex.cursor > t.c.cursor
         await session.execute(
@@ -308,7 +298,8 @@ async def write(session: AsyncSession, fold: Fold) -> None:
                     "closed_at": func.coalesce(ex.closed_at, t.c.closed_at),
                     "close_s": func.coalesce(ex.close_s, t.c.close_s),
                 },
-            )
+            ),
+            rows,
         )
 
 
