@@ -8,7 +8,7 @@ import pytest
 from grpc_health.v1 import health_pb2
 from microbrain.common.v1 import common_pb2
 from microbrain_kit import errors
-from microbrain_kit.bus import Bus, Consumer, ConsumerSpec, Transient
+from microbrain_kit.bus import BatchConsumer, Bus, Consumer, ConsumerSpec, Transient
 from microbrain_kit.db import OutboxRelay, add_to_outbox, create_engine, outbox_table, session_factory
 from microbrain_kit.server import GrpcServer
 from sqlalchemy import MetaData, func, select
@@ -69,6 +69,43 @@ async def test_consumer_acks_retries_transient_failures_and_terms_garbage(bus, s
     assert attempts == {"e-1": 1, "e-2": 2}
     info = await bus.js.consumer_info(name, "worker")
     assert info.num_ack_pending == 0 and info.num_pending == 0  # garbage was terminated, not redelivered
+
+
+async def test_batch_consumer_hands_over_batches_retries_a_failed_one_whole_and_skips_other_types(bus, stream):
+    name, grid = stream
+    batches: list[list[str]] = []
+    failed = False
+
+    async def handler(batch):
+        nonlocal failed
+        ids = [event.event_id for event, _ in batch]
+        if "e-3" in ids and not failed:
+            failed = True
+            raise Transient("database busy")  # the whole batch comes again
+        batches.append(ids)
+
+    spec = ConsumerSpec(
+        stream=name,
+        durable="folder",
+        filter_subject=f"mb.{grid}.test.*",
+        message_type=common_pb2.EventMeta,
+        types={"thing": common_pb2.EventMeta}.get,  # "other" events are not this consumer's
+        batch=10,
+        backoff_s=(0.1,),
+    )
+    for i in range(1, 6):
+        await bus.publish(f"mb.{grid}.test.thing", _meta(i), msg_id=f"e-{i}")
+    await bus.publish(f"mb.{grid}.test.other", _meta(9), msg_id="e-9")
+    await bus.js.publish(f"mb.{grid}.test.thing", b"\xff\xff\xff not protobuf")
+    consumer = BatchConsumer(bus, spec, handler)
+    await consumer.start()
+    async with asyncio.timeout(10):
+        while sorted(i for b in batches for i in b) != ["e-1", "e-2", "e-3", "e-4", "e-5"]:
+            await asyncio.sleep(0.05)
+    await consumer.stop()
+    assert failed and batches[0] == ["e-1", "e-2", "e-3", "e-4", "e-5"]  # one batch, in stream order
+    info = await bus.js.consumer_info(name, "folder")
+    assert info.num_ack_pending == 0 and info.num_pending == 0
 
 
 async def test_outbox_relay_publishes_committed_rows_once(bus, stream, database):
