@@ -256,8 +256,15 @@ async def test_a_crowd_over_its_threshold_opens_a_case_escalates_and_clears(grid
 
         gone = await eventually(cleared, timeout=15)
         assert sorted(c.alarm_id for c in gone) == sorted(case.alarm_ids)
-        (zone,) = app.occupancy(["aegean-atrium"])
-        assert zone.level == L.CROWD_LEVEL_NORMAL and zone.alarm_id == ""
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as analytics_channel:
+            analytics = pb_grpc.AnalyticsServiceStub(analytics_channel)
+            zones = (await analytics.GetCrowdOccupancy(pb.GetCrowdOccupancyRequest())).zones
+            assert [z.zone_id for z in zones] == ["aegean-atrium", "seoul-main-street"]
+            assert zones[0].level == L.CROWD_LEVEL_NORMAL and zones[0].alarm_id == ""
+            assert (zones[0].warning, zones[0].critical, zones[0].camera_coverage) == (800, 1200, 0.35)
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await analytics.GetCrowdOccupancy(pb.GetCrowdOccupancyRequest(zone_ids=["nowhere"]))
+            assert err.value.code() == grpc.StatusCode.NOT_FOUND and "nowhere" in err.value.details()
 
         async def noted():  # cases notes the clearing on the case, once for the episode; a person resolves it
             timeline = await stub.GetTimeline(cases_pb.GetTimelineRequest(case_id=case.case_id))
