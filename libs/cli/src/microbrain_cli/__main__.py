@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 DEFAULT_GRID = "jinhui-shanghong"
 DEFAULT_CASES_TARGET = f"127.0.0.1:{find(SERVICES, 'cases').grpc_port}"
 DEFAULT_ANALYTICS_TARGET = f"127.0.0.1:{find(SERVICES, 'analytics').grpc_port}"
+DEFAULT_REGISTRY_TARGET = f"127.0.0.1:{find(SERVICES, 'registry').grpc_port}"
 
 
 def _positive_float(text: str) -> float:
@@ -316,8 +317,185 @@ def _add_analytics(sub) -> None:
     history.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario YAML (%(default)s)")
 
 
+def _registry_kind(text: str) -> str:
+    from microbrain_cli.registry import parse_kind
+
+    try:
+        return parse_kind(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _year(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 2000 <= value <= 2100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year from 2000 to 2100")
+    return value
+
+
+def _moment(text: str):
+    from microbrain_cli.registry import parse_at
+
+    try:
+        return parse_at(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _project_status(text: str) -> int:
+    from microbrain_cli.registry import parse_status
+
+    try:
+        return parse_status(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _building_kind(text: str) -> int:
+    from microbrain_cli.registry import parse_building_kind
+
+    try:
+        return parse_building_kind(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+# Which `registry list` filters each kind takes (argument dest -> the kinds).
+REGISTRY_FILTERS = {
+    "category": ("projects",),
+    "status": ("projects",),
+    "year": ("projects", "targets"),
+    "building_id": ("stations", "firms"),
+    "service": ("stations",),
+    "type": ("partners",),
+    "building_kind": ("buildings",),
+    "billion_yuan_only": ("buildings",),
+    "newly_signed_only": ("firms",),
+    "project": ("progress",),
+}
+
+
+def _add_registry(sub) -> None:
+    registry = sub.add_parser(
+        "registry",
+        help="the town's registries: projects and progress, stations and the 5-minute circle, partners, buildings, "
+        "firms, targets; spreadsheets in and out",
+        description="Asks the registry service. Dates and times are the town's (Asia/Shanghai).",
+    )
+    commands = registry.add_subparsers(dest="registry_command", required=True)
+    target = os.environ.get("MB_REGISTRY_TARGET", DEFAULT_REGISTRY_TARGET)
+    target_help = f"registry gRPC address HOST:PORT (default: $MB_REGISTRY_TARGET or {DEFAULT_REGISTRY_TARGET})"
+    kinds = "projects, progress, stations, partners, buildings, firms, targets"
+
+    def command(name: str, **kw) -> argparse.ArgumentParser:
+        parser = commands.add_parser(name, **kw)
+        parser.add_argument("--target", default=target, help=target_help)
+        parser.set_defaults(registry_parser=parser)
+        return parser
+
+    imp = command(
+        "import",
+        help="create or update records from a CSV or XLSX file; bad rows are listed and left out",
+        description="Sends a spreadsheet (one row per record, the columns `export` writes) to the registry: a row "
+        "whose id exists updates that record. Exits 1 when any row was bad (the good rows are kept).",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE", help="the .csv (UTF-8) or .xlsx file")
+    imp.add_argument(
+        "--kind", type=_registry_kind, metavar="KIND", help=f"what the rows are ({kinds}; default: from the file name)"
+    )
+    imp.add_argument("--format", choices=("csv", "xlsx"), help="default: from the file's suffix")
+    imp.add_argument("--dry-run", action="store_true", help="check every row and report, change nothing")
+    imp.add_argument("--actor", default="", metavar="NAME", help="who the changes are recorded as (your user name)")
+
+    exp = command("export", help="every record of a kind as a CSV or XLSX file")
+    exp.add_argument("kind", type=_registry_kind, metavar="KIND", help=kinds)
+    exp.add_argument("--out", type=Path, metavar="FILE", help="where to write it (default: KIND-DATE.csv here)")
+    exp.add_argument("--format", choices=("csv", "xlsx"), help="default: from the suffix of --out, else csv")
+
+    seed = command(
+        "seed",
+        help="import the seed data set (what `make run` loads)",
+        description="Imports DIR's partners, buildings, projects, targets, firms, stations and progress CSVs, in "
+        "that order. Imports update by id, so seeding again changes nothing.",
+    )
+    seed.add_argument(
+        "directory", type=Path, nargs="?", default=Path("deploy/registry"), metavar="DIR", help="(%(default)s)"
+    )
+    seed.add_argument("--actor", default="seed", metavar="NAME", help="who the records are recorded as (seed)")
+
+    listing = command("list", help="the records of a kind as a table")
+    listing.add_argument("kind", type=_registry_kind, metavar="KIND", help=kinds)
+    listing.add_argument("--query", default="", metavar="TEXT", help="text in the name (and other text fields)")
+    listing.add_argument("--category", default="", help="projects: only this category")
+    listing.add_argument("--status", type=_project_status, default=0, help="projects: only this status")
+    listing.add_argument("--year", type=_year, default=0, help="projects, targets: only this year")
+    listing.add_argument("--building", dest="building_id", default="", metavar="ID", help="stations, firms: in it")
+    listing.add_argument("--service", default="", help="stations: only those offering this service")
+    listing.add_argument("--type", default="", help="partners: only this type of organisation")
+    listing.add_argument(
+        "--building-kind", type=_building_kind, default=0, metavar="KIND", help="buildings: only this kind"
+    )
+    listing.add_argument("--billion-yuan", dest="billion_yuan_only", action="store_true", help="buildings: 亿元楼")
+    listing.add_argument(
+        "--newly-signed", dest="newly_signed_only", action="store_true", help="firms: only newly signed ones"
+    )
+    listing.add_argument("--project", default="", metavar="ID", help="progress: only this project's entries")
+    listing.add_argument("--limit", type=_positive_int, default=200, metavar="N", help="at most N (%(default)s)")
+
+    progress = command("progress", help="livelihood projects against their targets, and whether behind plan")
+    progress.add_argument("--as-of", type=_day, default="", metavar="YYYY-MM-DD", help="the date (default: today)")
+    progress.add_argument("--year", type=_year, default=0, help="only projects of this year")
+
+    circle = command("circle", help="the 5-minute service circle: places covered by an open station, and the gaps")
+    circle.add_argument(
+        "--at", type=_moment, metavar="WHEN", help="the moment, e.g. 2026-11-26T21:30, the town's time (default: now)"
+    )
+    circle.add_argument(
+        "--radius", type=_positive_float, default=0.0, metavar="M", help="metres (default: the registry's, 400)"
+    )
+
+    targets = command("targets", help="the town's targets against their actuals")
+    targets.add_argument("--year", type=_year, default=0, help="only this year")
+
+
+def _check_registry(args: argparse.Namespace) -> None:
+    parser = args.registry_parser
+    from microbrain_cli import registry as r
+
+    if args.registry_command == "import":
+        if not args.file.is_file():
+            parser.error(f"no such file: {args.file}")
+        try:
+            args.kind = args.kind or r.kind_from_path(args.file)
+            args.format = r.format_from_path(args.file, args.format)
+        except ValueError as e:
+            parser.error(str(e))
+    elif args.registry_command == "export":
+        if args.out is not None and not args.format:
+            try:
+                args.format = r.format_from_path(args.out)
+            except ValueError as e:
+                parser.error(str(e))
+        args.format = args.format or "csv"
+    elif args.registry_command == "list":
+        if args.kind == "progress" and args.query:
+            parser.error("--query is not for progress: give --project")
+        for dest, kinds in REGISTRY_FILTERS.items():
+            if getattr(args, dest) and args.kind not in kinds:
+                option = "--" + {"building_id": "building", "billion_yuan_only": "billion-yuan"}.get(
+                    dest, dest.replace("_only", "").replace("_", "-")
+                )
+                parser.error(f"{option} is for {' and '.join(kinds)}, not {args.kind}")
+
+
 def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """What argparse cannot check alone; a problem exits with a usage error (code 2)."""
+    if args.command == "registry":
+        _check_registry(args)
+        return
     if args.command != "analytics":
         return
     parser = args.analytics_parser
@@ -480,6 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="start after this cursor, the first column of a line printed before (default: 0, all changes kept)",
     )
     _add_analytics(sub)
+    _add_registry(sub)
     return parser
 
 
@@ -582,6 +761,38 @@ async def _analytics(args: argparse.Namespace, console: Console) -> int:
     )
 
 
+async def _registry(args: argparse.Namespace, console: Console) -> int:
+    from microbrain_cli import registry as r
+
+    command, target = args.registry_command, args.target
+    if command == "import":
+        return await r.import_file(
+            target,
+            args.file,
+            kind=args.kind,
+            fmt=args.format,
+            console=console,
+            dry_run=args.dry_run,
+            actor=args.actor,
+        )
+    if command == "export":
+        return await r.export_file(target, kind=args.kind, fmt=args.format, out=args.out, console=console)
+    if command == "seed":
+        return await r.seed_command(target, args.directory, console=console, actor=args.actor)
+    if command == "list":
+        filters = {dest: getattr(args, dest) for dest, kinds in REGISTRY_FILTERS.items() if args.kind in kinds}
+        if args.kind != "progress":
+            filters["query"] = args.query
+        if "building_kind" in filters:
+            filters["kind"] = filters.pop("building_kind")
+        return await r.list_records(target, args.kind, console=console, limit=args.limit, filters=filters)
+    if command == "progress":
+        return await r.show_progress(target, console=console, as_of=args.as_of, year=args.year)
+    if command == "circle":
+        return await r.show_circle(target, console=console, at=args.at, radius_m=args.radius)
+    return await r.show_targets(target, console=console, year=args.year)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the microbrain command line and returns its exit code."""
     parser = build_parser()
@@ -596,7 +807,9 @@ def main(argv: list[str] | None = None) -> int:
     # grpc and nats are chatty at INFO about things our own lines already say.
     for noisy in ("grpc", "nats"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    command = {"simulate": _simulate, "up": _up, "cases": _cases, "analytics": _analytics}[args.command]
+    command = {"simulate": _simulate, "up": _up, "cases": _cases, "analytics": _analytics, "registry": _registry}[
+        args.command
+    ]
     try:
         return asyncio.run(command(args, console))
     except ScenarioError as e:

@@ -40,6 +40,9 @@ LOG_TAIL_LINES = 40
 # Days of made-up alarm history imported into analytics when it serves (the charts then have a past to show).
 HISTORY_DAYS = 60
 HISTORY_TIMEOUT_S = 60.0
+# The registry's seed data set (the article's projects, targets, stations, partners, buildings and firms), relative
+# to the repository root; MB_REGISTRY_SEED_DIR points elsewhere.
+REGISTRY_SEED = Path("deploy/registry")
 # What vision loads, relative to the repository root (where `make run` runs); MB_MODEL_PATH and MB_CAMERAS,
 # vision's own variables, point elsewhere.
 VISION_MODEL = Path("models/nanodet-m.onnx")
@@ -203,6 +206,10 @@ class Runner:
             history_task = asyncio.create_task(self._import_history(grid), name="history-import")
             history_task.add_done_callback(_log_failure)
             self._tasks.append(history_task)
+        if any(s.name == "registry" for s in self.configured):
+            seed_task = asyncio.create_task(self._seed_registry(self._registry_seed_dir()), name="registry-seed")
+            seed_task.add_done_callback(_log_failure)
+            self._tasks.append(seed_task)
 
         if self.with_simulator:
             self.simulator = Simulator(
@@ -337,6 +344,8 @@ class Runner:
                 MB_PLACES=str(self.units_file),
                 MB_TIME_ZONE=os.environ.get("MB_TIME_ZONE", "").strip() or "Asia/Shanghai",
             )
+        elif service.name == "registry":
+            env.update(MB_TIME_ZONE=os.environ.get("MB_TIME_ZONE", "").strip() or "Asia/Shanghai")
         child = await self._spawn(service.name, [sys.executable, "-m", service.module], env)
         self.services.append(child)
         self.console.print(f"starting {service.name} … ", end="")
@@ -362,6 +371,36 @@ class Runner:
             HISTORY_DAYS,
             reply.imported,
             reply.skipped,
+        )
+
+    def _registry_seed_dir(self) -> Path | None:
+        """The registry's seed data set: MB_REGISTRY_SEED_DIR or the repository's; None (with a warning) when absent."""
+        directory = Path(os.environ.get("MB_REGISTRY_SEED_DIR", "").strip() or REGISTRY_SEED).resolve()
+        if directory.is_dir():
+            return directory
+        log.warning("registry seed data not found at %s (set MB_REGISTRY_SEED_DIR): registry left empty", directory)
+        return None
+
+    async def _seed_registry(self, directory: Path | None) -> None:
+        """Loads the seed data set into the registry (imports update by id, so a later run changes nothing); a
+        failure is a warning."""
+        from microbrain_cli.registry import seed
+
+        if directory is None:
+            return
+        target = self._target("registry")
+        try:
+            replies = await seed(target, directory)
+        except Exception as e:
+            details = e.details() if isinstance(e, grpc.aio.AioRpcError) else str(e)
+            code = e.code().name if isinstance(e, grpc.aio.AioRpcError) else type(e).__name__
+            log.warning("could not load the registry seed data into %s: %s %s", target, code, details)
+            return
+        created = sum(r.created for r in replies.values())
+        updated = sum(r.updated for r in replies.values())
+        bad = sum(len(r.errors) for r in replies.values())
+        log.info(
+            "registry seed data from %s: %d records created, %d updated, %d bad rows", directory, created, updated, bad
         )
 
     async def _wait_serving(self, service: Service, child: _Child) -> None:
@@ -418,20 +457,20 @@ class Runner:
             table.add_row("field units", self._units_line(), "", "")
         self.console.print(table)
         self.console.print(f"state dir: {self.state_dir}   ·   Ctrl-C stops everything", highlight=False)
-        cases = find(self.configured, "cases")
-        # The cases commands default to the default port; say how to reach a moved one.
-        moved = cases.grpc_port != find(SERVICES, "cases").grpc_port
-        target = f" --target 127.0.0.1:{cases.grpc_port}" if moved else ""
-        self.console.print(f"cases: `microbrain cases list{target}`, `microbrain cases watch{target}`", highlight=False)
-        if any(s.name == "analytics" for s in self.configured):
-            analytics = find(self.configured, "analytics")
-            moved = analytics.grpc_port != find(SERVICES, "analytics").grpc_port
-            target = f" --target 127.0.0.1:{analytics.grpc_port}" if moved else ""
-            self.console.print(
-                f"analytics: `microbrain analytics kpis{target}`, `microbrain analytics trend{target}`, "
-                f"`microbrain analytics profile{target}`, `microbrain analytics crowd{target}`",
-                highlight=False,
-            )
+        self._print_commands("cases", "list", "watch")
+        self._print_commands("analytics", "kpis", "trend", "profile", "crowd")
+        self._print_commands("registry", "progress", "targets", "circle")
+
+    def _print_commands(self, name: str, *commands: str) -> None:
+        """A line of the commands that show a running service; a moved service's commands say where it is."""
+        if not any(s.name == name for s in self.configured):
+            return
+        service = find(self.configured, name)
+        # The commands default to the default port; say how to reach a moved one.
+        moved = service.grpc_port != find(SERVICES, name).grpc_port
+        target = f" --target 127.0.0.1:{service.grpc_port}" if moved else ""
+        shown = ", ".join(f"`microbrain {name} {command}{target}`" for command in commands)
+        self.console.print(f"{name}: {shown}", highlight=False)
 
     def _units_line(self) -> str:
         assert self.simulator is not None

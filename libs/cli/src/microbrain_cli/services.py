@@ -47,6 +47,9 @@ SERVICES: tuple[Service, ...] = (
     # Last: it waits for the streams of ingest, vision and cases; it sends the field units to cases and stops
     # the lift (through ingest) when an e-bike is pushed in.
     Service("dispatch", grpc_port=50054, metrics_port=9104),
+    # The town's registries (livelihood projects, service stations, partner units, buildings and firms, targets);
+    # on its own. The runner loads the seed data set (deploy/registry) into it once it serves.
+    Service("registry", grpc_port=50056, metrics_port=9106),
 )
 
 

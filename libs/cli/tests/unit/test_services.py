@@ -4,8 +4,8 @@ import pytest
 from microbrain_cli.services import SERVICES, PortError, Service, with_env_ports
 
 
-def test_defaults_without_variables_cases_after_ingest_and_vision_then_analytics_dispatch_last():
-    ingest, vision, cases, analytics, dispatch = with_env_ports(SERVICES, {})
+def test_defaults_without_variables_cases_after_ingest_and_vision_then_analytics_dispatch_registry():
+    ingest, vision, cases, analytics, dispatch, registry = with_env_ports(SERVICES, {})
 
     assert (ingest.name, ingest.grpc_port, ingest.metrics_port) == ("ingest", 50051, 9101)
     assert (vision.name, vision.module, vision.grpc_port, vision.metrics_port) == (
@@ -26,6 +26,7 @@ def test_defaults_without_variables_cases_after_ingest_and_vision_then_analytics
     assert analytics.grpc_port_env == "MB_ANALYTICS_GRPC_PORT"
     assert (dispatch.module, dispatch.grpc_port, dispatch.metrics_port) == ("microbrain_dispatch", 50054, 9104)
     assert dispatch.grpc_port_env == "MB_DISPATCH_GRPC_PORT"
+    assert (registry.module, registry.grpc_port, registry.metrics_port) == ("microbrain_registry", 50056, 9106)
 
 
 def test_each_service_reads_its_own_variables():
