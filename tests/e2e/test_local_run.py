@@ -29,6 +29,8 @@ from microbrain.ingest.v1 import events_pb2
 from microbrain.ingest.v1 import ingest_service_pb2 as pb
 from microbrain.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from microbrain.ingest.v1 import resources_pb2 as res
+from microbrain.registry.v1 import registry_service_pb2 as registry_pb
+from microbrain.registry.v1 import registry_service_pb2_grpc as registry_grpc
 from microbrain_kit.testing import free_port, stream_messages
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,7 +85,7 @@ def local_run(tmp_path):
     state, log_path = tmp_path / "state", tmp_path / "microbrain-up.log"
     targets = {}
     env = dict(os.environ)
-    for service in ("ingest", "vision", "cases", "analytics", "dispatch"):
+    for service in ("ingest", "vision", "cases", "analytics", "dispatch", "registry"):
         port = free_port()
         targets[service] = f"127.0.0.1:{port}"
         env[f"MB_{service.upper()}_GRPC_PORT"] = str(port)
@@ -91,6 +93,7 @@ def local_run(tmp_path):
     # Run from elsewhere than the repository, so vision's model and cameras are given as a user would move them.
     env["MB_MODEL_PATH"] = str(REPO / "models" / "nanodet-m.onnx")
     env["MB_CAMERAS"] = str(REPO / "deploy" / "vision" / "cameras.yaml")
+    env["MB_REGISTRY_SEED_DIR"] = str(REPO / "deploy" / "registry")
     # No MB_NATS_URL: the runner starts its own nats-server. No MQTT bridge either.
     for name in ("MB_NATS_URL", "MB_MQTT_URL"):
         env.pop(name, None)
@@ -314,6 +317,25 @@ async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_
         (tmp_log_dir := log.parent / "charts").mkdir(exist_ok=True)
         (tmp_log_dir / "trend.png").write_bytes(chart.data)  # to look at after a run
 
+    # The registry holds the seed data set: the six livelihood projects against target, the town targets (the
+    # 亿元楼 counted from the buildings' tax), and the 5-minute service circle with its gaps.
+    async with grpc.aio.insecure_channel(targets["registry"]) as channel:
+        await _until("SERVING registry", _serving(channel), proc, log, deadline)
+        stub = registry_grpc.RegistryServiceStub(channel)
+
+        async def seeded():
+            reply = await stub.GetProjectProgress(registry_pb.GetProjectProgressRequest(), timeout=5)
+            return reply.projects if len(reply.projects) == 6 else None
+
+        projects = await _until("the six livelihood projects", seeded, proc, log, deadline)
+        assert all(p.target.value > 0 for p in projects)
+        listed = await stub.ListTargets(registry_pb.ListTargetsRequest(), timeout=5)
+        towns = {t.target_id: t for t in listed.targets}
+        assert towns["billion_yuan_buildings"].target == 12 and towns["billion_yuan_buildings"].actual >= 12
+        circle = await stub.GetServiceCircle(registry_pb.GetServiceCircleRequest(), timeout=5)
+        assert circle.covered or circle.gaps
+        assert all(g.reason for g in circle.gaps)
+
     children = _children(proc.pid)
     commands = list(children.values())
     assert any("nats-server" in c for c in commands), children
@@ -322,6 +344,7 @@ async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_
     assert any("-m microbrain_cases" in c for c in commands), children
     assert any("-m microbrain_dispatch" in c for c in commands), children
     assert any("-m microbrain_analytics" in c for c in commands), children
+    assert any("-m microbrain_registry" in c for c in commands), children
     proc.send_signal(signal.SIGINT)
     try:
         rc = proc.wait(STOP_TIMEOUT_S)
