@@ -355,7 +355,8 @@ class Store:
     ) -> events.RecordChanged:
         now = utcnow()
         meta = common_pb2.EventMeta(
-            event_id=f"{KIND_NAMES[kind]}:{record_id}:{version}",
+            # The change's time too: an id deleted and created again starts at version 1 again.
+            event_id=f"{KIND_NAMES[kind]}:{record_id}:{version}:{int(now.timestamp() * 1000)}",
             grid_id=self.grid,
             occurred_at=timestamp(now),
             recorded_at=timestamp(now),
