@@ -9,7 +9,7 @@ VENV := .venv
 PROTO_OUT := libs/api/src
 PROTOS := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: help run test lint fmt protos protos-check bench sync clean model
+.PHONY: help run test browser lint fmt protos protos-check bench sync clean model
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -27,7 +27,10 @@ sync: $(VENV)/.synced  ## create or update the virtualenv from uv.lock
 run: sync  ## start nats-server, every service and the device simulator (Ctrl-C stops them)
 	$(UV) run --no-sync microbrain up
 
-test: sync  ## unit, integration and scenario tests (PostgreSQL when MB_TEST_DATABASE_URL is set)
+browser:  ## Debian's chromium and CJK fonts for the dashboard's browser tests (apt-get; needs root)
+	bash scripts/install_browser.sh
+
+test: sync browser  ## unit, integration, browser and scenario tests (PostgreSQL when MB_TEST_DATABASE_URL is set)
 	$(UV) run --no-sync pytest
 
 lint: sync protos-check  ## ruff, buf lint, and a check that generated code is current

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import grpc
+import httpx
 import nats
 import pytest
 from google.protobuf.duration_pb2 import Duration
@@ -94,6 +95,9 @@ def local_run(tmp_path):
     env["MB_MODEL_PATH"] = str(REPO / "models" / "nanodet-m.onnx")
     env["MB_CAMERAS"] = str(REPO / "deploy" / "vision" / "cameras.yaml")
     env["MB_REGISTRY_SEED_DIR"] = str(REPO / "deploy" / "registry")
+    gateway_port = free_port()
+    targets["gateway"] = f"http://127.0.0.1:{gateway_port}"
+    env["MB_GATEWAY_HTTP_PORT"] = str(gateway_port)
     # No MB_NATS_URL: the runner starts its own nats-server. No MQTT bridge either.
     for name in ("MB_NATS_URL", "MB_MQTT_URL"):
         env.pop(name, None)
@@ -336,6 +340,20 @@ async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_
         assert circle.covered or circle.gaps
         assert all(g.reason for g in circle.gaps)
 
+    # The gateway: the admin the runner made logs in, and the API shows the grid's cases, KPIs and the dashboard.
+    password = (state / "admin.password").read_text().strip()
+    async with httpx.AsyncClient(base_url=targets["gateway"], timeout=10) as http:
+        login = await http.post("/api/v1/auth/login", json={"username": "admin", "password": password})
+        assert login.status_code == 200, login.text
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        listed = await http.get(f"/api/v1/grids/{GRID}/cases", headers=auth)
+        assert listed.status_code == 200 and listed.json()["cases"], listed.text
+        kpis = await http.get(f"/api/v1/grids/{GRID}/analytics/kpis", headers=auth)
+        assert kpis.status_code == 200 and int(kpis.json()["kpis"]["open_cases"]) >= 0, kpis.text
+        assert (await http.get(f"/api/v1/grids/{GRID}/cases")).status_code == 401
+        page = await http.get("/town")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+
     children = _children(proc.pid)
     commands = list(children.values())
     assert any("nats-server" in c for c in commands), children
@@ -345,6 +363,7 @@ async def test_microbrain_up_streams_the_grid_into_jetstream_takes_commands_and_
     assert any("-m microbrain_dispatch" in c for c in commands), children
     assert any("-m microbrain_analytics" in c for c in commands), children
     assert any("-m microbrain_registry" in c for c in commands), children
+    assert any("-m microbrain_gateway" in c for c in commands), children
     proc.send_signal(signal.SIGINT)
     try:
         rc = proc.wait(STOP_TIMEOUT_S)

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import signal
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -611,6 +612,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scene_every(up)
     _add_units(up)
 
+    sub.add_parser(
+        "users",
+        help="the dashboard's users (the gateway's database): add, list, passwd, disable, enable",
+        add_help=False,
+    )
     cases = sub.add_parser("cases", help="the grid's cases: list them, or watch them change")
     cases_sub = cases.add_subparsers(dest="cases_command", required=True)
     default_target = os.environ.get("MB_CASES_TARGET", DEFAULT_CASES_TARGET)
@@ -795,6 +801,13 @@ async def _registry(args: argparse.Namespace, console: Console) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the microbrain command line and returns its exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["users"]:
+        # The gateway's own tool, on the gateway's database: MB_DATABASE_URL, or the local run's.
+        from microbrain_gateway.users import main_users
+
+        os.environ.setdefault("MB_DATABASE_URL", f"sqlite+aiosqlite:///{Path('.state/gateway.db').resolve()}")
+        return main_users(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     check_args(parser, args)

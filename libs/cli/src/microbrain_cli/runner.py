@@ -5,6 +5,7 @@ import contextlib
 import importlib.util
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 import grpc
+import httpx
 import nats
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from nats.js.errors import NotFoundError
@@ -23,7 +25,16 @@ from rich.console import Console
 from rich.table import Table
 
 from microbrain_cli.scenario import DEFAULT_SCENARIO, GridScenario, ScenarioError, grid_scenario, load_scenario
-from microbrain_cli.services import SERVICES, PortError, Service, find, with_env_ports
+from microbrain_cli.services import (
+    GATEWAY_PORT,
+    GATEWAY_PORT_ENV,
+    SERVICES,
+    PortError,
+    Service,
+    find,
+    port_from_env,
+    with_env_ports,
+)
 from microbrain_cli.simulator import DEFAULT_ALARM_EVERY_S, DEFAULT_SCENE_EVERY_S, Simulator
 from microbrain_cli.units import DEFAULT_ACK_RATE, DEFAULT_TRAVEL_S
 
@@ -31,6 +42,9 @@ log = logging.getLogger(__name__)
 
 # Where a run writes the URL of the NATS server it uses (one line), for scripts and tests to find it.
 NATS_URL_FILE = "nats.url"
+# The gateway's token-signing secret and the dashboard's first user, kept in the state dir between runs.
+GATEWAY_SECRET_FILE = "gateway.secret"
+ADMIN_USER, ADMIN_PASSWORD_FILE = "admin", "admin.password"
 NATS_DEFAULT_PORT = 4222
 HEALTH_TIMEOUT_S = 30.0
 NATS_START_TIMEOUT_S = 10.0
@@ -149,6 +163,8 @@ class Runner:
         self.configured: tuple[Service, ...] = SERVICES
         self.nats: _Child | None = None
         self.services: list[_Child] = []
+        self.gateway: _Child | None = None
+        self.gateway_port = GATEWAY_PORT
         self.simulator: Simulator | None = None
         self._tasks: list[asyncio.Task] = []
         self._nc: nats.NATS | None = None
@@ -192,6 +208,7 @@ class Runner:
         grid = grid_scenario(load_scenario(self.scenario_path), self.grid_id)
         try:
             self.configured = with_env_ports(SERVICES, os.environ)
+            self.gateway_port = port_from_env(os.environ, GATEWAY_PORT_ENV, GATEWAY_PORT, lowest=1)
         except PortError as e:
             raise StartupError(str(e)) from None
         self._preflight()
@@ -202,6 +219,7 @@ class Runner:
         self._write_nats_url()
         for service in self.configured:
             await self._start_service(service)
+        await self._start_gateway()
         if any(s.name == "analytics" for s in self.configured):
             history_task = asyncio.create_task(self._import_history(grid), name="history-import")
             history_task.add_done_callback(_log_failure)
@@ -234,7 +252,7 @@ class Runner:
         self._tasks.append(report_task)
 
         # Run until stopped, or until a child process dies: then everything stops and we exit 1.
-        children = [c for c in (self.nats, *self.services) if c is not None]
+        children = [c for c in (self.nats, *self.services, self.gateway) if c is not None]
         waits = {asyncio.create_task(c.proc.wait()): c for c in children}
         try:
             done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
@@ -273,6 +291,11 @@ class Runner:
 
     def _preflight(self) -> None:
         self._vision_files()
+        if _listening(self.gateway_port):
+            raise StartupError(
+                f"port {self.gateway_port} (gateway) is already in use: is another `microbrain up` running? "
+                f"Set {GATEWAY_PORT_ENV} to use another port."
+            )
         for service in self.configured:
             if importlib.util.find_spec(service.module) is None:
                 raise StartupError(f"service {service.name}: module {service.module} is not installed (uv sync)")
@@ -351,6 +374,67 @@ class Runner:
         self.console.print(f"starting {service.name} … ", end="")
         await self._wait_serving(service, child)
         self.console.print("[green]serving[/]")
+
+    async def _start_gateway(self) -> None:
+        """The gateway (REST API, live events, dashboard) in front of the services, with a first user `admin`
+        whose password is made once and kept in the state dir."""
+        secret_file = self.state_dir / GATEWAY_SECRET_FILE
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_urlsafe(32))
+            secret_file.chmod(0o600)
+        env = {
+            **os.environ,
+            "MB_GRID_ID": self.grid_id,
+            "MB_NATS_URL": self.nats_url,
+            "MB_DATABASE_URL": f"sqlite+aiosqlite:///{self.state_dir / 'gateway.db'}",
+            "MB_HTTP_HOST": "127.0.0.1",
+            "MB_HTTP_PORT": str(self.gateway_port),
+            "MB_JWT_SECRET": secret_file.read_text().strip(),
+            "PYTHONUNBUFFERED": "1",
+        }
+        for name in ("cases", "dispatch", "analytics", "registry", "ingest"):
+            if any(s.name == name for s in self.configured):
+                env[f"MB_{name.upper()}_TARGET"] = self._target(name)
+        self.gateway = await self._spawn("gateway", [sys.executable, "-m", "microbrain_gateway"], env)
+        self.console.print("starting gateway … ", end="")
+        await self._wait_http(f"http://127.0.0.1:{self.gateway_port}/healthz", self.gateway)
+        self.console.print("[green]serving[/]")
+        password_file = self.state_dir / ADMIN_PASSWORD_FILE
+        if not password_file.exists():
+            password = secrets.token_urlsafe(9)
+            add = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                "import sys; from microbrain_gateway.users import main_users; sys.exit(main_users(sys.argv[1:]))",
+                *("add", ADMIN_USER, "--role", "town_admin", "--display-name", "管理员", "--password-stdin"),
+                env=env,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            out, _ = await add.communicate(password.encode() + b"\n")
+            if add.returncode != 0:
+                raise StartupError(f"could not create the dashboard's admin user: {out.decode(errors='replace')}")
+            password_file.write_text(password + "\n")
+            password_file.chmod(0o600)
+
+    async def _wait_http(self, url: str, child: _Child) -> None:
+        deadline = asyncio.get_running_loop().time() + HEALTH_TIMEOUT_S
+        async with httpx.AsyncClient(timeout=1.0) as client:
+            while True:
+                if child.proc.returncode is not None:
+                    self.console.print("[red]failed[/]")
+                    raise StartupError(
+                        f"{child.name} exited with code {child.proc.returncode} while starting; "
+                        f"the end of {child.log_path}:\n{child.tail()}"
+                    )
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(url)).status_code == 200:
+                        return
+                if asyncio.get_running_loop().time() > deadline:
+                    self.console.print("[red]failed[/]")
+                    raise StartupError(f"{child.name} did not answer {url} within {HEALTH_TIMEOUT_S:g}s")
+                await asyncio.sleep(0.2)
 
     async def _import_history(self, grid: GridScenario) -> None:
         """Imports the last HISTORY_DAYS days of made-up alarms into analytics; the ids are the same on every run,
@@ -447,6 +531,13 @@ class Runner:
                 f"http://127.0.0.1:{service.metrics_port}/metrics" if service.metrics_port else "off",
                 _short(child.log_path),
             )
+        if self.gateway is not None:
+            table.add_row(
+                "gateway",
+                f"http://127.0.0.1:{self.gateway_port} (dashboard, /api/v1, /docs)",
+                f"http://127.0.0.1:{self.gateway_port}/metrics",
+                _short(self.gateway.log_path),
+            )
         if self.with_simulator and self.simulator is not None:
             alarms = f"an alarm every ~{self.alarm_every_s:g}s" if self.alarm_every_s > 0 else "no alarms"
             ingest = find(self.configured, "ingest")
@@ -457,6 +548,13 @@ class Runner:
             table.add_row("field units", self._units_line(), "", "")
         self.console.print(table)
         self.console.print(f"state dir: {self.state_dir}   ·   Ctrl-C stops everything", highlight=False)
+        if self.gateway is not None:
+            password = (self.state_dir / ADMIN_PASSWORD_FILE).read_text().strip()
+            self.console.print(
+                f"dashboard: http://127.0.0.1:{self.gateway_port}  ·  log in as {ADMIN_USER} / {password} "
+                f"(kept in {_short(self.state_dir / ADMIN_PASSWORD_FILE)})",
+                highlight=False,
+            )
         self._print_commands("cases", "list", "watch")
         self._print_commands("analytics", "kpis", "trend", "profile", "crowd")
         self._print_commands("registry", "progress", "targets", "circle")
@@ -529,7 +627,10 @@ class Runner:
         if self._nc is not None:
             with contextlib.suppress(Exception):
                 await self._nc.close()
-        # Services before NATS, so they can drain their subscriptions and finish publishing.
+        # The gateway first (it calls the services), then the services before NATS, so they can drain their
+        # subscriptions and finish publishing.
+        if self.gateway is not None:
+            await self._terminate(self.gateway)
         await asyncio.gather(*(self._terminate(c) for c in reversed(self.services)))
         if self.nats is not None:
             await self._terminate(self.nats)

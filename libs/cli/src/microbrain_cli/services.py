@@ -32,6 +32,11 @@ class Service:
         return f"MB_{self.name.upper()}_METRICS_PORT"
 
 
+# The gateway is HTTP, not gRPC: the REST API, live events and the dashboard, with /metrics on the same port.
+GATEWAY_PORT_ENV = "MB_GATEWAY_HTTP_PORT"
+GATEWAY_PORT = 8080
+
+
 # Every service `microbrain up` starts, in start order, with its default ports (from ARCHITECTURE.md).
 # A new service is one more line here.
 SERVICES: tuple[Service, ...] = (
@@ -57,7 +62,8 @@ class PortError(ValueError):
     """A port variable holds something that is not a usable port; the message names the variable."""
 
 
-def _port(environ: Mapping[str, str], name: str, default: int, *, lowest: int) -> int:
+def port_from_env(environ: Mapping[str, str], name: str, default: int, *, lowest: int) -> int:
+    """The port in environ[name] (default when unset); PortError naming the variable when it is not one."""
     text = environ.get(name, "").strip()
     if not text:
         return default
@@ -79,8 +85,8 @@ def with_env_ports(services: tuple[Service, ...], environ: Mapping[str, str]) ->
     out = tuple(
         dataclasses.replace(
             s,
-            grpc_port=_port(environ, s.grpc_port_env, s.grpc_port, lowest=1),
-            metrics_port=_port(environ, s.metrics_port_env, s.metrics_port, lowest=0),
+            grpc_port=port_from_env(environ, s.grpc_port_env, s.grpc_port, lowest=1),
+            metrics_port=port_from_env(environ, s.metrics_port_env, s.metrics_port, lowest=0),
         )
         for s in services
     )

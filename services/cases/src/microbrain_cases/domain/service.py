@@ -214,7 +214,8 @@ class Opening:
 
     @property
     def open_key(self) -> str:
-        return f"{self.case_type}|{self.place_id or self.device_id or self.source_id}"
+        """One open case per problem: grid, type and place (or device); the grid, as grids may share a database."""
+        return f"{self.grid_id}|{self.case_type}|{self.place_id or self.device_id or self.source_id}"
 
 
 def opening_from_alarm(alarm: alarms_pb2.AlarmRaised) -> Opening:
@@ -465,7 +466,9 @@ async def transition(
     if reason:
         case.reason = reason
     if to_state in OPEN_STATES:
-        case.open_key = case.open_key or f"{case.case_type}|{case.place_id or case.device_id or case.case_id}"
+        case.open_key = (
+            case.open_key or f"{case.grid_id}|{case.case_type}|{case.place_id or case.device_id or case.case_id}"
+        )
     else:
         case.open_key = None
     deadlines = {d.stage: d for d in (await session.scalars(select(Deadline).where(Deadline.case_id == case_id))).all()}
