@@ -69,7 +69,7 @@ def gateway() -> Iterator[Gateway]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not longer: sync Playwright keeps an event loop running while it lives
 def browser():
     if not CHROMIUM.exists():
         pytest.fail("no /usr/bin/chromium: run `make browser` (scripts/install_browser.sh)")
