@@ -301,7 +301,11 @@ class App:
             case = await session.get(DispatchCase, case_id)
             tried = await domain.tried_units(session=session, case_id=case_id)
             choice = await domain.choose_unit(
-                session=session, case=case, exclude=tried, travel_factor=self.settings.travel_factor
+                grid_id=self.settings.grid_id,
+                session=session,
+                case=case,
+                exclude=tried,
+                travel_factor=self.settings.travel_factor,
             )
             leader = None if choice.unit else await calls.on_duty(session=session, role="grid_leader", now=now())
             assignment = await domain.offer(

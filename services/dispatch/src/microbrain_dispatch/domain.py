@@ -154,10 +154,14 @@ class Choice:
     reason: str
 
 
-async def choose_unit(*, session: AsyncSession, case: DispatchCase, exclude: set[str], travel_factor: float) -> Choice:
+async def choose_unit(
+    *, session: AsyncSession, case: DispatchCase, grid_id: str, exclude: set[str], travel_factor: float
+) -> Choice:
     """The nearest available unit with a skill the case needs, by travel distance; the reason is recorded."""
     needed = SKILLS.get(case.case_type, set())
-    units = (await session.scalars(select(Unit).where(Unit.status == U.UNIT_STATUS_AVAILABLE))).all()
+    # Only this grid's units: grids may share a database.
+    available = select(Unit).where(Unit.grid_id == grid_id, Unit.status == U.UNIT_STATUS_AVAILABLE)
+    units = (await session.scalars(available)).all()
     able = [u for u in units if u.unit_id not in exclude and (not needed or needed & set(u.skills))]
     if not able:
         return Choice(None, f"no available unit with {' or '.join(sorted(needed)) or 'any skill'}")

@@ -23,11 +23,11 @@ async def session(database):
     await engine.dispose()
 
 
-def _unit(unit_id, skills, at=None, status=res.UNIT_STATUS_AVAILABLE):
+def _unit(unit_id, skills, at=None, status=res.UNIT_STATUS_AVAILABLE, grid_id="g"):
     lat, lon = at or (None, None)
     return Unit(
         unit_id=unit_id,
-        grid_id="g",
+        grid_id=grid_id,
         members=[],
         skills=skills,
         radio_device_id=f"radio-{unit_id}",
@@ -65,15 +65,18 @@ async def test_the_nearest_available_unit_with_the_skill_is_chosen_and_says_why(
             _unit("near-busy", ["property"], (31.1872, 121.3952), status=res.UNIT_STATUS_BUSY),
             _unit("mid", ["property"], (31.1890, 121.3951)),
             _unit("far", ["property", "persuasion"], (31.2000, 121.4100)),
+            _unit("next-grid", ["property"], (31.1872, 121.3951), grid_id="other"),  # nearest, but not ours
         ]
     )
     await session.flush()
-    choice = await domain.choose_unit(session=session, case=_case(), exclude=set(), travel_factor=1.3)
+    choice = await domain.choose_unit(session=session, case=_case(), grid_id="g", exclude=set(), travel_factor=1.3)
     assert choice.unit.unit_id == "mid"
     assert choice.reason == "nearest available with skill property: 260 m (travel ×1.3)"
-    again = await domain.choose_unit(session=session, case=_case(), exclude={"mid"}, travel_factor=1.3)
+    again = await domain.choose_unit(session=session, case=_case(), grid_id="g", exclude={"mid"}, travel_factor=1.3)
     assert again.unit.unit_id == "far"
-    none = await domain.choose_unit(session=session, case=_case(), exclude={"mid", "far"}, travel_factor=1.3)
+    none = await domain.choose_unit(
+        session=session, case=_case(), grid_id="g", exclude={"mid", "far"}, travel_factor=1.3
+    )
     assert none.unit is None and "no available unit with property" in none.reason
 
 
@@ -82,7 +85,7 @@ async def test_an_offer_not_acknowledged_in_time_times_out_once_and_frees_the_un
     case = _case()
     session.add_all([unit, case])
     await session.flush()
-    choice = await domain.choose_unit(session=session, case=case, exclude=set(), travel_factor=1.0)
+    choice = await domain.choose_unit(session=session, case=case, grid_id="g", exclude=set(), travel_factor=1.0)
     offer = await domain.offer(
         session=session, case=case, choice=choice, step=0, now=NOW, ack_timeout=timedelta(seconds=60)
     )

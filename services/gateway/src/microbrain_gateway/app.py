@@ -19,7 +19,7 @@ from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
-from microbrain_gateway import api, events
+from microbrain_gateway import api, events, fusion
 from microbrain_gateway.auth import ApiError, Authenticator, LoginLimiter
 from microbrain_gateway.config import GatewaySettings, load_grids
 from microbrain_gateway.metrics import REQUEST_SECONDS
@@ -113,10 +113,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         app.state.clients = api.Clients(grids, settings.registry_target)
         app.state.units = events.UnitDirectory(app.state.clients)
         app.state.bus = await Bus.connect(settings.nats_url, name="gateway")
+        app.state.deliveries = fusion.Deliveries(app.state.fusion, list(grids), app.state.bus, app.state.sessions)
+        await app.state.deliveries.start()
         log.info("gateway ready for grids %s", ", ".join(grids))
         try:
             yield
         finally:
+            await app.state.deliveries.stop()
             await app.state.clients.close()
             await app.state.bus.close()
             await engine.dispose()
@@ -128,6 +131,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.fusion = fusion.load_fusion(settings.fusion, settings.grid_id)
 
     @app.exception_handler(ApiError)
     async def on_api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -151,6 +155,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(events.router)
+    app.include_router(fusion.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:

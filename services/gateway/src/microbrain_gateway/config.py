@@ -35,6 +35,9 @@ class GatewaySettings(ServiceSettings):
     """Failed logins allowed per username and per client IP within login_window_s."""
     login_window_s: float = 300
     sse_heartbeat_s: float = 15
+    fusion: str = ""
+    """YAML with the platform-fusion adapters (outside platforms posting alarms in) and webhooks (case events out);
+    see services/gateway/README.md; empty for none."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The gateway's tables: local users and the audit log of mutating API calls."""
+"""The gateway's tables: local users, the audit log of mutating API calls, and webhook dead letters."""
 
 from datetime import datetime
 
@@ -37,3 +37,18 @@ class AuditRow(Base):
     path: Mapped[str] = mapped_column(String(500))
     status: Mapped[int] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class DeadLetterRow(Base):
+    """A case event a webhook did not take within its attempts: kept for a person to look at and retry."""
+
+    __tablename__ = "gateway_dead_letters"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    webhook: Mapped[str] = mapped_column(String(100), index=True)
+    event_id: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

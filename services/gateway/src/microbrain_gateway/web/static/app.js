@@ -123,7 +123,9 @@
     return URL.createObjectURL(await resp.blob());
   };
   MB.gridPath = (grid, rest) => "/api/v1/grids/" + encodeURIComponent(grid) + (rest || "");
-  MB.evidenceUrl = (grid, key) => MB.gridPath(grid, "/evidence/" + key.split("/").map(encodeURIComponent).join("/"));
+  // Evidence is found by its case and key (the API checks the case belongs to the grid).
+  MB.evidenceUrl = (grid, key, caseId) => MB.gridPath(grid, "/evidence/" + key.split("/").map(encodeURIComponent).join("/")) +
+    "?case_id=" + encodeURIComponent(caseId);
 
   // Loads the user (from the login reply, refreshed from /me) or goes to /login.
   MB.requireUser = async function () {

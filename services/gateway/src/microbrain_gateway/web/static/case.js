@@ -59,7 +59,7 @@
       "</div>") + "</div>";
     $("case-info").querySelectorAll("img[data-evidence]").forEach((img) => {
       const key = img.dataset.evidence;
-      if (!S.snaps[key]) S.snaps[key] = MB.blobUrl(MB.evidenceUrl(grid, key));
+      if (!S.snaps[key]) S.snaps[key] = MB.blobUrl(MB.evidenceUrl(grid, key, c.case_id));
       S.snaps[key].then((url) => { img.src = url; }).catch(() => {});
     });
     MB.tick();

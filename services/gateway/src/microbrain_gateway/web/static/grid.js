@@ -14,10 +14,17 @@
   const casePath = (c) => "/grids/" + encodeURIComponent(grid) + "/cases/" + encodeURIComponent(c.case_id);
 
   // Evidence images need the token: fetch each once and show it from a blob URL.
+  // A live alarm's snapshot is shown once its case is known (evidence is fetched by case); until then, a placeholder.
+  function caseOf(a) {
+    if (a.case_id) return a.case_id;
+    const id = a.meta && a.meta.event_id;
+    const c = id && Object.values(S.cases).find((x) => (x.alarm_ids || []).includes(id));
+    return c ? c.case_id : "";
+  }
   function loadSnaps(root) {
     root.querySelectorAll("img[data-evidence]").forEach((img) => {
       const key = img.dataset.evidence;
-      if (!S.snaps[key]) S.snaps[key] = MB.blobUrl(MB.evidenceUrl(grid, key));
+      if (!S.snaps[key]) S.snaps[key] = MB.blobUrl(MB.evidenceUrl(grid, key, img.dataset.case));
       S.snaps[key].then((url) => { img.src = url; }).catch(() => { img.replaceWith(noSnap()); });
     });
   }
@@ -32,8 +39,10 @@
     const ev = (a.evidence || []).find((e) => (e.content_type || "image/").startsWith("image/"));
     const time = (a.meta && a.meta.occurred_at) || a.occurred_at || a.opened_at;
     const type = a.type || a.case_type;
-    const snap = ev ? '<img class="snap" alt="" data-evidence="' + MB.esc(ev.key) + '">'
-      : '<div class="snap none">' + MB.t("grid.nosnap") + "</div>";
+    const caseId = caseOf(a);
+    const snap = ev && caseId
+      ? '<img class="snap" alt="" data-evidence="' + MB.esc(ev.key) + '" data-case="' + MB.esc(caseId) + '">'
+      : '<div class="snap none">' + MB.t(ev ? "grid.snap.pending" : "grid.nosnap") + "</div>";
     const link = a.case_id ? ' href="' + casePath(a) + '"' : "";
     return '<div class="alarm-card sev-' + MB.esc(a.severity) + (isNew ? " new" : "") + '" data-alarm="' +
       MB.esc((a.meta && a.meta.event_id) || a.case_id) + '">' + snap + '<div><div class="title">' +
@@ -153,6 +162,9 @@
         if (!d.case || d.case.grid_id !== grid) return;
         S.cases[d.case.case_id] = d.case;
         renderBoard(d.case.case_id);
+        // A live alarm waiting for its case gets its snapshot now.
+        const ids = d.case.alarm_ids || [];
+        if (S.feed.some((x) => !x.a.case_id && x.a.meta && ids.includes(x.a.meta.event_id))) renderFeed();
       },
       unit(d) {
         if (d.grid_id !== grid) return;

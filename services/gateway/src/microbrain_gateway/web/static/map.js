@@ -97,7 +97,9 @@
   // Returns {setUnit(unit_id, position, status), setCases(cases)}.
   function gridMap(container, data) {
     const [w, h] = size(container, 600, 400);
-    const devices = data.devices || [], units = data.units || [];
+    // Field-unit radios move with their units: they are drawn as units, not as devices at a place.
+    const devices = (data.devices || []).filter((d) => d.kind !== "DEVICE_KIND_FIELD_UNIT_RADIO");
+    const units = data.units || [];
     const pts = devices.map((d) => d.location).concat(units.map((u) => u.position), (data.cases || []).map((c) => c.location));
     const proj = projection(pts.filter(Boolean), w, h, 150);
     container.innerHTML = "";
