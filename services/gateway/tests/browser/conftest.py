@@ -449,7 +449,7 @@ def gateway(nats_url, tmp_path_factory) -> Iterator[Gateway]:
             loop.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not longer: sync Playwright keeps an event loop running while it lives
 def browser():
     if not CHROMIUM.exists():
         pytest.fail("no /usr/bin/chromium: run `make browser` (scripts/install_browser.sh)")
