@@ -392,7 +392,7 @@ class Runner:
             "MB_JWT_SECRET": secret_file.read_text().strip(),
             "PYTHONUNBUFFERED": "1",
         }
-        for name in ("cases", "dispatch", "analytics", "registry", "ingest"):
+        for name in ("cases", "dispatch", "analytics", "registry", "ingest", "vision"):
             if any(s.name == name for s in self.configured):
                 env[f"MB_{name.upper()}_TARGET"] = self._target(name)
         self.gateway = await self._spawn("gateway", [sys.executable, "-m", "microbrain_gateway"], env)

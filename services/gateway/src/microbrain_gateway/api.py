@@ -22,6 +22,8 @@ from microbrain.ingest.v1 import ingest_service_pb2 as ingest_pb
 from microbrain.ingest.v1 import ingest_service_pb2_grpc as ingest_grpc
 from microbrain.registry.v1 import registry_service_pb2 as reg_pb
 from microbrain.registry.v1 import registry_service_pb2_grpc as reg_grpc
+from microbrain.vision.v1 import vision_service_pb2 as vision_pb
+from microbrain.vision.v1 import vision_service_pb2_grpc as vision_grpc
 from microbrain_kit import telemetry
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -80,6 +82,9 @@ class Clients:
 
     def ingest(self, grid: str) -> ingest_grpc.IngestServiceStub:
         return ingest_grpc.IngestServiceStub(self._channel(self.grids[grid].ingest_target))
+
+    def vision(self, grid: str) -> vision_grpc.VisionServiceStub:
+        return vision_grpc.VisionServiceStub(self._channel(self.grids[grid].vision_target))
 
     def registry(self) -> reg_grpc.RegistryServiceStub:
         return reg_grpc.RegistryServiceStub(self._channel(self.registry_target))
@@ -347,6 +352,14 @@ async def devices(grid: str, user: Caller, request: Request, page_token: str = "
         "devices": [to_dict(d) for d in reply.devices if d.grid_id == grid],
         "next_page_token": reply.page.next_page_token,
     }
+
+
+@router.get("/grids/{grid}/cameras", tags=["devices"])
+async def cameras(grid: str, user: Caller, request: Request) -> dict:
+    """The cameras vision watches in the grid: their place, scenario, regions and schedules (vision's config)."""
+    grid_for(request, user, grid, "devices")
+    reply = await rpc(clients(request).vision(grid).ListCameras, vision_pb.ListCamerasRequest())
+    return {"cameras": [to_dict(c) for c in reply.cameras]}
 
 
 # -- analytics ---------------------------------------------------------------------------------------------------

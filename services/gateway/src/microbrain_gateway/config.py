@@ -20,9 +20,10 @@ class GatewaySettings(ServiceSettings):
     analytics_target: str = "127.0.0.1:50055"
     registry_target: str = "127.0.0.1:50056"
     ingest_target: str = "127.0.0.1:50051"
+    vision_target: str = "127.0.0.1:50052"
     grids: str = ""
     """YAML file listing the grids this gateway fronts: `- {grid_id, name, cases_target, dispatch_target,
-    analytics_target, ingest_target}`; empty: MB_GRID_ID with the targets above."""
+    analytics_target, ingest_target, vision_target}`; empty: MB_GRID_ID with the targets above."""
     grid_name: str = ""
     """Display name of MB_GRID_ID when MB_GRIDS is empty."""
     jwt_secret: str = ""
@@ -50,6 +51,7 @@ class Grid:
     dispatch_target: str
     analytics_target: str
     ingest_target: str
+    vision_target: str
 
 
 def load_grids(settings: GatewaySettings) -> dict[str, Grid]:
@@ -59,6 +61,7 @@ def load_grids(settings: GatewaySettings) -> dict[str, Grid]:
         dispatch_target=settings.dispatch_target,
         analytics_target=settings.analytics_target,
         ingest_target=settings.ingest_target,
+        vision_target=settings.vision_target,
     )
     if not settings.grids:
         return {settings.grid_id: Grid(settings.grid_id, settings.grid_name or settings.grid_id, **defaults)}

@@ -32,9 +32,12 @@ from microbrain_kit.db import create_engine, session_factory
 from microbrain_kit.testing import free_port
 from microbrain_registry.app import App as RegistryApp
 from microbrain_registry.config import RegistrySettings
+from microbrain_vision.config import VisionSettings
+from microbrain_vision.wiring import App as VisionApp
 from sqlalchemy import text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+REPO = Path(__file__).resolve().parents[4]
 PASSWORD = "correct horse battery"
 UNITS_CSV = """unit_id,members,skills,radio_device_id
 unit-01,网格员 A,property;persuasion,radio-unit-01
@@ -139,6 +142,17 @@ async def stack(nats_url, module_db, tmp_path_factory):
             analytics_target=f"127.0.0.1:{analytics.port}",
             ingest_target=f"127.0.0.1:{ingest.port}",
         )
+        if grid == grid_a:  # vision (its camera configuration) for grid A only: a model load is not free
+            vision = await start(
+                VisionApp(
+                    VisionSettings(
+                        **common(grid),
+                        model_path=str(REPO / "models" / "nanodet-m.onnx"),
+                        cameras=str(REPO / "deploy" / "vision" / "cameras.yaml"),
+                    )
+                )
+            )
+            targets[grid]["vision_target"] = f"127.0.0.1:{vision.port}"
         channel = grpc.aio.insecure_channel(targets[grid]["cases_target"])
         channels.append(channel)
         stubs[grid] = cases_grpc.CaseServiceStub(channel)

@@ -32,6 +32,7 @@ def grid_routes(grid: str, case_id: str, key: str) -> list[tuple[str, str, dict 
         ("GET", f"{base}/units", None),
         ("POST", f"{base}/calls", {"case_id": case_id}),
         ("GET", f"{base}/devices", None),
+        ("GET", f"{base}/cameras", None),
         ("GET", f"{base}/analytics/kpis", None),
         ("GET", f"{base}/analytics/trend", None),
         ("GET", f"{base}/analytics/profile", None),
@@ -248,6 +249,9 @@ async def test_analytics_and_registry_return_data(stack):
         assert (await c.get(f"{g}/analytics/trend", params={"group_by": "NOPE"})).status_code == 400
         projects = (await c.get("/api/v1/registry/projects")).json()["projects"]
         assert any(p["name"] == "加装电梯" for p in projects)
+        # vision's configuration of the grid's cameras (deploy/vision/cameras.yaml)
+        cameras = {cam["camera_id"]: cam for cam in (await c.get(f"{g}/cameras")).json()["cameras"]}
+        assert cameras["cam-gdy-refuse-1"]["scenario"] == "SCENARIO_LITTER_OFF_HOURS", cameras
         for path in ("projects/progress", "targets", "stations", "circle", "partners", "buildings", "firms"):
             assert (await c.get(f"/api/v1/registry/{path}")).status_code == 200, path
         assert (await c.get("/api/v1/registry/nope")).status_code == 404
