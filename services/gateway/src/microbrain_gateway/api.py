@@ -8,7 +8,7 @@ from typing import Annotated
 
 import grpc
 from fastapi import APIRouter, Depends, Query, Request, Response
-from google.protobuf.json_format import MessageToDict
+from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from google.protobuf.message import Message
 from microbrain.analytics.v1 import analytics_service_pb2 as an_pb
 from microbrain.analytics.v1 import analytics_service_pb2_grpc as an_grpc
@@ -22,6 +22,7 @@ from microbrain.ingest.v1 import ingest_service_pb2 as ingest_pb
 from microbrain.ingest.v1 import ingest_service_pb2_grpc as ingest_grpc
 from microbrain.registry.v1 import registry_service_pb2 as reg_pb
 from microbrain.registry.v1 import registry_service_pb2_grpc as reg_grpc
+from microbrain.registry.v1 import resources_pb2 as reg_res
 from microbrain.vision.v1 import vision_service_pb2 as vision_pb
 from microbrain.vision.v1 import vision_service_pb2_grpc as vision_grpc
 from microbrain_kit import telemetry
@@ -513,3 +514,95 @@ async def registry_list(
     out = to_dict(reply)
     out.setdefault(LISTS[kind][2], [])
     return out
+
+
+# Registry writes: kind in the path → (record message, its field in requests, id field, rpc suffix).
+RECORDS = {
+    "projects": (reg_res.LivelihoodProject, "project", "project_id", "Project", reg_res.KIND_PROJECT),
+    "stations": (reg_res.ServiceStation, "station", "station_id", "Station", reg_res.KIND_STATION),
+    "partners": (reg_res.PartnerUnit, "partner", "partner_id", "Partner", reg_res.KIND_PARTNER),
+    "buildings": (reg_res.Building, "building", "building_id", "Building", reg_res.KIND_BUILDING),
+    "firms": (reg_res.Firm, "firm", "firm_id", "Firm", reg_res.KIND_FIRM),
+    "targets": (reg_res.TownTarget, "target", "target_id", "Target", reg_res.KIND_TARGET),
+}
+KINDS = {name: spec[4] for name, spec in RECORDS.items()} | {"progress": reg_res.KIND_PROGRESS}
+FORMATS = {"csv": reg_pb.FORMAT_CSV, "xlsx": reg_pb.FORMAT_XLSX}
+
+
+def _record_spec(kind: str):
+    if kind not in RECORDS:
+        raise ApiError(404, "NOT_FOUND", f"no registry {kind!r}: one of {', '.join(RECORDS)}")
+    return RECORDS[kind]
+
+
+def _parse_record(message_type, body: dict):
+    try:
+        return ParseDict(body, message_type())
+    except ParseError as exc:
+        raise ApiError(400, "INVALID_ARGUMENT", f"not a {message_type.DESCRIPTOR.name}: {exc}") from None
+
+
+@router.post("/registry/{kind}", tags=["registry"], status_code=201)
+async def registry_create(kind: str, body: dict, user: Caller, request: Request) -> dict:
+    """Creates a record (the JSON of the kind's message, as GET returns it); the user is its actor."""
+    require(user, "registry_write")
+    message_type, field, _, suffix, _ = _record_spec(kind)
+    stub = clients(request).registry()
+    req = getattr(reg_pb, f"Create{suffix}Request")(**{field: _parse_record(message_type, body)}, actor=user.username)
+    return to_dict(await rpc(getattr(stub, f"Create{suffix}"), req))
+
+
+@router.put("/registry/{kind}/{record_id}", tags=["registry"])
+async def registry_update(kind: str, record_id: str, body: dict, user: Caller, request: Request) -> dict:
+    """Replaces a record; `meta.version` must be the version it was read at (409 when it changed since)."""
+    require(user, "registry_write")
+    message_type, field, id_field, suffix, _ = _record_spec(kind)
+    record = _parse_record(message_type, body)
+    if getattr(record, id_field) not in ("", record_id):
+        raise ApiError(400, "INVALID_ARGUMENT", f"{id_field} in the body is not {record_id!r}")
+    setattr(record, id_field, record_id)
+    req = getattr(reg_pb, f"Update{suffix}Request")(**{field: record}, actor=user.username)
+    return to_dict(await rpc(getattr(clients(request).registry(), f"Update{suffix}"), req))
+
+
+@router.delete("/registry/{kind}/{record_id}", tags=["registry"])
+async def registry_delete(
+    kind: str, record_id: str, version: Annotated[int, Query(ge=1)], user: Caller, request: Request
+) -> dict:
+    """Deletes a record read at `version`."""
+    require(user, "registry_write")
+    _, _, id_field, suffix, _ = _record_spec(kind)
+    req = getattr(reg_pb, f"Delete{suffix}Request")(**{id_field: record_id}, version=version, actor=user.username)
+    await rpc(getattr(clients(request).registry(), f"Delete{suffix}"), req)
+    return {"deleted": record_id}
+
+
+@router.post("/registry/{kind}/import", tags=["registry"])
+async def registry_import(
+    kind: str, request: Request, user: Caller, format: str = "csv", dry_run: bool = False
+) -> dict:
+    """A spreadsheet of one kind (the raw CSV or XLSX file as the body): created / updated / unchanged and every bad
+    row (row as the spreadsheet shows it, column, message)."""
+    require(user, "registry_write")
+    if kind not in KINDS or format not in FORMATS:
+        raise ApiError(404, "NOT_FOUND", f"import {kind!r} as {format!r}: kinds {', '.join(KINDS)}; formats csv, xlsx")
+    req = reg_pb.ImportRecordsRequest(
+        kind=KINDS[kind], format=FORMATS[format], content=await request.body(), actor=user.username, dry_run=dry_run
+    )
+    return to_dict(await rpc(clients(request).registry().ImportRecords, req))
+
+
+@router.get("/registry/{kind}/export", tags=["registry"])
+async def registry_export(kind: str, user: Caller, request: Request, format: str = "csv") -> Response:
+    """Every record of one kind as a CSV or XLSX download."""
+    require(user, "registry")
+    if kind not in KINDS or format not in FORMATS:
+        raise ApiError(404, "NOT_FOUND", f"export {kind!r} as {format!r}: kinds {', '.join(KINDS)}; formats csv, xlsx")
+    reply = await rpc(
+        clients(request).registry().ExportRecords, reg_pb.ExportRecordsRequest(kind=KINDS[kind], format=FORMATS[format])
+    )
+    return Response(
+        reply.content,
+        media_type=reply.content_type,
+        headers={"Content-Disposition": f'attachment; filename="{reply.filename}"'},
+    )

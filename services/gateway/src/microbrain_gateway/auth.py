@@ -23,14 +23,15 @@ ALL = "*"
 ROLES = ("town_admin", "grid_operator", "field_unit", "district_viewer", "auditor")
 ALL_GRID_ROLES = {"town_admin", "district_viewer", "auditor"}
 PERMISSIONS: dict[str, set[str]] = {
-    "town_admin": {"read", "write", "registry", "devices", "analytics", "audit"},
+    "town_admin": {"read", "write", "registry", "registry_write", "devices", "analytics", "audit"},
     "grid_operator": {"read", "write", "registry", "devices", "analytics"},
     "field_unit": {"read"},
     "district_viewer": {"read", "registry", "devices", "analytics"},
     "auditor": {"read", "registry", "devices", "analytics", "audit"},
 }
 """read: cases, evidence, units; write: transitions, notes, calls (a field unit: transitions and notes on the cases
-assigned to it, checked by the route); registry, devices, analytics: those reads; audit: the audit log."""
+assigned to it, checked by the route); registry, devices, analytics: those reads; registry_write: the registry's
+records, imports (the town's lists: town admins); audit: the audit log."""
 
 _hasher = PasswordHash.recommended()
 
