@@ -155,7 +155,8 @@ async def _stream_status(stub, device_id: str, secret: str) -> grpc.StatusCode:
 
 
 async def test_registers_every_device_and_keeps_secrets_private(ingest, stub, js, grid, tmp_path):
-    stats = await _simulator(grid, ingest.target, tmp_path).run(duration_s=2.5)
+    simulator = _simulator(grid, ingest.target, tmp_path)
+    stats = await simulator.run(duration_s=2.5)
 
     devices = {d.device_id: d for d in (await stub.ListDevices(pb.ListDevicesRequest())).devices}
     assert set(devices) == {d.device_id for d in grid.devices}
@@ -182,7 +183,9 @@ async def test_registers_every_device_and_keeps_secrets_private(ingest, stub, js
     some = next(r.event for r in stored if r.device.device_id == LIFT)
     assert some.grid_id == grid.grid_id
     assert abs(some.occurred_at.ToDatetime(tzinfo=UTC) - datetime.now(UTC)) < timedelta(seconds=10)
-    assert stats.acked == len(stored)
+    # Every acked event is stored; beyond those, only events still unacked when the run stopped (kept to resend) may
+    # be stored too (ingest stored them, their acks were on the way).
+    assert stats.acked <= len(stored) <= stats.acked + sum(len(d.pending) for d in simulator.devices)
     assert stats.refused == 0
 
 

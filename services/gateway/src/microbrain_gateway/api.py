@@ -526,7 +526,7 @@ RECORDS = {
     "targets": (reg_res.TownTarget, "target", "target_id", "Target", reg_res.KIND_TARGET),
 }
 KINDS = {name: spec[4] for name, spec in RECORDS.items()} | {"progress": reg_res.KIND_PROGRESS}
-FORMATS = {"csv": reg_pb.FORMAT_CSV, "xlsx": reg_pb.FORMAT_XLSX}
+SHEETS = {"csv": reg_pb.FORMAT_CSV, "xlsx": reg_pb.FORMAT_XLSX}
 
 
 def _record_spec(kind: str):
@@ -584,10 +584,10 @@ async def registry_import(
     """A spreadsheet of one kind (the raw CSV or XLSX file as the body): created / updated / unchanged and every bad
     row (row as the spreadsheet shows it, column, message)."""
     require(user, "registry_write")
-    if kind not in KINDS or format not in FORMATS:
+    if kind not in KINDS or format not in SHEETS:
         raise ApiError(404, "NOT_FOUND", f"import {kind!r} as {format!r}: kinds {', '.join(KINDS)}; formats csv, xlsx")
     req = reg_pb.ImportRecordsRequest(
-        kind=KINDS[kind], format=FORMATS[format], content=await request.body(), actor=user.username, dry_run=dry_run
+        kind=KINDS[kind], format=SHEETS[format], content=await request.body(), actor=user.username, dry_run=dry_run
     )
     return to_dict(await rpc(clients(request).registry().ImportRecords, req))
 
@@ -596,10 +596,10 @@ async def registry_import(
 async def registry_export(kind: str, user: Caller, request: Request, format: str = "csv") -> Response:
     """Every record of one kind as a CSV or XLSX download."""
     require(user, "registry")
-    if kind not in KINDS or format not in FORMATS:
+    if kind not in KINDS or format not in SHEETS:
         raise ApiError(404, "NOT_FOUND", f"export {kind!r} as {format!r}: kinds {', '.join(KINDS)}; formats csv, xlsx")
     reply = await rpc(
-        clients(request).registry().ExportRecords, reg_pb.ExportRecordsRequest(kind=KINDS[kind], format=FORMATS[format])
+        clients(request).registry().ExportRecords, reg_pb.ExportRecordsRequest(kind=KINDS[kind], format=SHEETS[format])
     )
     return Response(
         reply.content,

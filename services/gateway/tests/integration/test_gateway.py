@@ -244,7 +244,7 @@ async def test_analytics_and_registry_return_data(stack):
             r = await c.get(f"{g}/{path}", params={"start_date": "2026-01-01", "end_date": "2026-01-07"})
             assert r.status_code == 200 and key in r.json(), r.text
         svg = await c.get(f"{g}/charts/trend.svg", params={"start_date": "2026-01-01", "end_date": "2026-01-07"})
-        assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+        assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml"), svg.text
         assert (await c.get(f"{g}/charts/pie.svg")).status_code == 404
         assert (await c.get(f"{g}/analytics/trend", params={"group_by": "NOPE"})).status_code == 400
         projects = (await c.get("/api/v1/registry/projects")).json()["projects"]
