@@ -45,6 +45,19 @@ unit-02,网格员 B,persuasion,radio-unit-02
 """
 
 
+async def serve(app) -> tuple[uvicorn.Server, asyncio.Task, str]:
+    """Serves an ASGI app with uvicorn on a free port in this event loop: (server, its task, base URL). Stop it with
+    `server.should_exit = True` and await the task."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    return server, task, f"http://127.0.0.1:{port}"
+
+
 class Stack:
     """What the tests use: the grids, the gateway's URL, tokens per user, gRPC stubs of each grid's cases."""
 
@@ -178,15 +191,7 @@ async def stack(nats_url, module_db, tmp_path_factory):
         jwt_secret="test-secret-that-is-long-enough-for-hs256",
         sse_heartbeat_s=1,
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.05)
+    server, serving, base_url = await serve(create_app(settings))
 
     engine = create_engine(url, schema=schema or None)
     users = {
@@ -205,7 +210,7 @@ async def stack(nats_url, module_db, tmp_path_factory):
     await engine.dispose()
 
     s = Stack()
-    s.grid_a, s.grid_b, s.url, s.cases, s.apps, s.bus = grid_a, grid_b, f"http://127.0.0.1:{port}", stubs, apps, bus
+    s.grid_a, s.grid_b, s.url, s.cases, s.apps, s.bus = grid_a, grid_b, base_url, stubs, apps, bus
     s.tokens = {}
     async with httpx.AsyncClient(base_url=s.url) as client:
         for name in users:

@@ -2,7 +2,6 @@
 per external id; bad signatures, stale timestamps and bad bodies refused), and case events go out to webhooks,
 signed, retried with backoff until taken, and dead-lettered when never taken."""
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -13,7 +12,6 @@ from datetime import UTC, datetime
 import grpc
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from microbrain.cases.v1 import cases_service_pb2 as cases_pb
 from microbrain.cases.v1 import cases_service_pb2_grpc as cases_grpc
@@ -23,7 +21,9 @@ from microbrain_gateway import auth
 from microbrain_gateway.app import create_app
 from microbrain_gateway.config import GatewaySettings
 from microbrain_kit.db import create_engine, session_factory
-from microbrain_kit.testing import eventually, free_port
+from microbrain_kit.testing import eventually
+
+from .conftest import serve
 
 ADAPTER_SECRET = "police-platform-shared-secret"
 HOOK_SECRET = "city-command-webhook-secret"
@@ -42,17 +42,6 @@ class Receiver:
             if len(self.seen) <= self.fail:
                 return Response("busy", status_code=503)
             return Response(status_code=204)
-
-
-async def serve(app) -> tuple[uvicorn.Server, asyncio.Task, str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    return server, task, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -2,31 +2,19 @@
 is accepted with the role and grids its claims give; a wrong audience, an expired token, a key the issuer does not
 publish, or no Microbrain role are refused."""
 
-import asyncio
 import time
 
 import httpx
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from microbrain_gateway.app import create_app
 from microbrain_gateway.config import GatewaySettings
-from microbrain_kit.testing import free_port
+
+from .conftest import serve
 
 AUDIENCE = "microbrain-gateway"
-
-
-async def serve(app) -> tuple[uvicorn.Server, asyncio.Task, str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    return server, task, f"http://127.0.0.1:{port}"
 
 
 def issuer_app(public_jwk: dict) -> tuple[FastAPI, list[str]]:
