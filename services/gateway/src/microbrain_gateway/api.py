@@ -3,13 +3,14 @@ and renders its reply with MessageToDict."""
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import grpc
 from fastapi import APIRouter, Depends, Query, Request, Response
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from google.protobuf.message import Message
+from microbrain.alarms.v1 import alarms_pb2
 from microbrain.analytics.v1 import analytics_service_pb2 as an_pb
 from microbrain.analytics.v1 import analytics_service_pb2_grpc as an_grpc
 from microbrain.cases.v1 import cases_service_pb2 as cases_pb
@@ -26,6 +27,10 @@ from microbrain.registry.v1 import resources_pb2 as reg_res
 from microbrain.vision.v1 import vision_service_pb2 as vision_pb
 from microbrain.vision.v1 import vision_service_pb2_grpc as vision_grpc
 from microbrain_kit import telemetry
+from microbrain_kit.alarms import alarm_subject
+from microbrain_kit.bus import stream_name
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -353,6 +358,41 @@ async def devices(grid: str, user: Caller, request: Request, page_token: str = "
         "devices": [to_dict(d) for d in reply.devices if d.grid_id == grid],
         "next_page_token": reply.page.next_page_token,
     }
+
+
+@router.get("/grids/{grid}/alarms", tags=["cases"])
+async def alarms(
+    grid: str,
+    user: Caller,
+    request: Request,
+    hours: Annotated[float, Query(gt=0, le=168)] = 24,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict:
+    """The grid's alarms of the last `hours` (from its alarm stream), newest first: what the live feed shows after a
+    page load, before new ones arrive on the event stream."""
+    grid_for(request, user, grid)
+    js = request.app.state.bus.js
+    since = datetime.now(UTC) - timedelta(hours=hours)
+    config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_TIME, opt_start_time=since)
+    try:
+        info = await js.stream_info(stream_name(grid, "alarms"))
+    except NotFoundError:
+        return {"alarms": []}
+    found: list[alarms_pb2.AlarmRaised] = []
+    if info.state.messages:
+        sub = await js.subscribe(alarm_subject(grid), stream=info.config.name, ordered_consumer=True, config=config)
+        try:
+            while True:
+                try:
+                    msg = await sub.next_msg(timeout=0.5)
+                except TimeoutError:
+                    break  # nothing newer than what came
+                found.append(alarms_pb2.AlarmRaised.FromString(msg.data))
+                if msg.metadata.sequence.stream >= info.state.last_seq:
+                    break
+        finally:
+            await sub.unsubscribe()
+    return {"alarms": [to_dict(a) for a in reversed(found[-limit:])]}
 
 
 @router.get("/grids/{grid}/cameras", tags=["devices"])

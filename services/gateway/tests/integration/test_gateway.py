@@ -5,6 +5,7 @@ Last-Event-ID resume."""
 import asyncio
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -33,6 +34,7 @@ def grid_routes(grid: str, case_id: str, key: str) -> list[tuple[str, str, dict 
         ("POST", f"{base}/calls", {"case_id": case_id}),
         ("GET", f"{base}/devices", None),
         ("GET", f"{base}/cameras", None),
+        ("GET", f"{base}/alarms", None),
         ("GET", f"{base}/analytics/kpis", None),
         ("GET", f"{base}/analytics/trend", None),
         ("GET", f"{base}/analytics/profile", None),
@@ -389,3 +391,19 @@ async def test_registry_records_through_http_with_versions_imports_and_exports(s
         gone = await admin.delete(f"/api/v1/registry/partners/{pid}", params={"version": 2})
         assert gone.status_code == 200
         assert (await admin.get("/api/v1/registry/partners", params={"query": "王经理"})).json()["partners"] == []
+
+
+async def test_the_alarms_of_the_last_hours_newest_first(stack):
+    grid = stack.grid_b
+    now = datetime.now(UTC)
+    for i, minutes in enumerate((90, 30, 5)):
+        alarm = alarms_pb2.AlarmRaised(type="litter_off_hours", place_id=f"p-{i}", title=f"堆物 {i}")
+        alarm.meta.event_id, alarm.meta.grid_id = f"feed-{uuid.uuid4().hex[:8]}", grid
+        alarm.meta.occurred_at.FromDatetime(now - timedelta(minutes=minutes))
+        await stack.bus.publish(f"mb.{grid}.alarms.raised", alarm, msg_id=alarm.meta.event_id)
+    async with stack.client("op-b") as c:
+        reply = await c.get(f"/api/v1/grids/{grid}/alarms", params={"limit": 2})
+        assert reply.status_code == 200, reply.text
+        assert [a["title"] for a in reply.json()["alarms"]] == ["堆物 2", "堆物 1"]
+    async with stack.client("op-a") as c:
+        assert (await c.get(f"/api/v1/grids/{grid}/alarms")).status_code == 403

@@ -118,11 +118,12 @@
   MB.boot(async () => {
     await MB.requireUser();
     const states = MB.OPEN_STATES.concat(["CASE_STATE_RESOLVED"]).map((s) => "state=" + s).join("&");
-    const [cases, units, devices, grids] = await Promise.all([
+    const [cases, units, devices, grids, alarms] = await Promise.all([
       MB.api(MB.gridPath(grid, "/cases?" + states + "&page_size=500")),
       MB.api(MB.gridPath(grid, "/units")),
       MB.api(MB.gridPath(grid, "/devices")).catch((e) => { if (e.status === 403 || e.status === 401) throw e; return { devices: [] }; }),
       MB.api("/api/v1/grids"),
+      MB.api(MB.gridPath(grid, "/alarms?hours=24&limit=40")).catch(() => null),
     ]);
     const me = (grids.grids || []).find((g) => g.grid_id === grid);
     S.name = (me && me.name) || grid;
@@ -130,8 +131,10 @@
     for (const c of cases.cases || []) S.cases[c.case_id] = c;
     for (const u of units.units || []) S.units[u.unit_id] = u;
     S.devices = devices.devices || [];
-    S.feed = Object.values(S.cases).filter(MB.isOpen).sort((a, b) => new Date(b.opened_at) - new Date(a.opened_at))
-      .map((c) => ({ a: c }));
+    // The last day's alarms (newest first; live ones go on top), or the open cases when the alarm list is not there.
+    S.feed = alarms ? (alarms.alarms || []).map((a) => ({ a }))
+      : Object.values(S.cases).filter(MB.isOpen).sort((a, b) => new Date(b.opened_at) - new Date(a.opened_at))
+        .map((c) => ({ a: c }));
     const legend = document.createElement("div");
     legend.className = "map-legend";
     const drawMap = () => {

@@ -159,9 +159,11 @@
       console.warn("grid", g.grid_id, e);
     })));
     S.targets = ((await MB.api("/api/v1/registry/targets").catch(() => ({ targets: [] }))).targets) || [];
-    // Today's alarms so far: the cases they opened today (each case began with one); live alarms go on top.
-    S.feed = Object.values(S.cases).filter((c) => MB.isToday(c.opened_at))
-      .sort((a, b) => new Date(b.opened_at) - new Date(a.opened_at)).map((c) => ({ a: c, grid: c.grid_id }));
+    // Today's alarms so far, every grid's, newest first; live alarms go on top.
+    const lists = await Promise.all(S.grids.map((g) => MB.api(MB.gridPath(g.grid_id, "/alarms?hours=24&limit=60"))
+      .then((r) => (r.alarms || []).map((a) => ({ a, grid: g.grid_id }))).catch(() => [])));
+    const when = (x) => new Date(x.a.meta && x.a.meta.occurred_at);
+    S.feed = lists.flat().filter((x) => MB.isToday(x.a.meta && x.a.meta.occurred_at)).sort((x, y) => when(y) - when(x));
     S.trendGrid = (S.grids[0] || {}).grid_id || "";
     renderAll();
     loadTrend();
