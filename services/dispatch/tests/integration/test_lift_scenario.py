@@ -242,9 +242,14 @@ async def test_the_lift_scenario_end_to_end_with_the_interlock(stack):
         return commands if commands == ["STOP", "RESUME"] else None
 
     assert await eventually(resumed)
-    timeline = (await cases.GetTimeline(cases_pb.GetTimelineRequest(case_id=case.case_id))).changes
-    notes = [c.note for c in timeline if c.action == "note"]
-    assert any("STOP" in n and "acked" in n for n in notes) and any("RESUME" in n for n in notes)
+
+    async def notes():  # dispatch notes RESUME on the case right after the lift acks it
+        timeline = (await cases.GetTimeline(cases_pb.GetTimelineRequest(case_id=case.case_id))).changes
+        found = [c.note for c in timeline if c.action == "note"]
+        return found if any("RESUME" in n for n in found) else None
+
+    found = await eventually(notes)
+    assert any("STOP" in n and "acked" in n for n in found) and any("RESUME" in n for n in found)
     answering.cancel()
     await lift_channel.close()
 
