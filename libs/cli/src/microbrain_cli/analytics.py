@@ -29,6 +29,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from microbrain_cli.calls import ServiceCalls
 from microbrain_cli.cases import span, stage_name
 from microbrain_cli.history import SHANGHAI, generate_history, history_end
 from microbrain_cli.scenario import GridScenario
@@ -46,6 +47,10 @@ IMPORT_BATCH = 500
 # A trend of up to this many days shows a column per day; a longer one the last this many days as a sparkline.
 DAY_COLUMNS = 14
 _RPC_TIMEOUT_S = 30.0
+CALLS = ServiceCalls(
+    "analytics", "MB_ANALYTICS_TARGET", SERVICE_NAME, DEFAULT_TARGET, pb_grpc.AnalyticsServiceStub, _RPC_TIMEOUT_S
+)
+rpc_failure = CALLS.failure  # what the commands (and their tests) call
 _SPARKS = "▁▂▃▄▅▆▇█"
 _BAR_WIDTH = 40
 _LEVEL_STYLE = {res.CROWD_LEVEL_WARNING: "bold yellow", res.CROWD_LEVEL_CRITICAL: "bold red"}
@@ -378,29 +383,6 @@ def kpi_tiles(kpis: res.Kpis, *, tz: tzinfo | None = None) -> RenderableType:
     return Group(Text(heading, style="bold"), Columns(tiles))
 
 
-def rpc_failure(target: str, code: grpc.StatusCode, details: str | None) -> str:
-    """What to tell the user about a failed call (the exit code is 1 whatever it was)."""
-    if code == grpc.StatusCode.UNAVAILABLE:
-        return (
-            f"analytics is not reachable at {target}: is `microbrain up` (`make run`) running? "
-            "Start it, or point --target / MB_ANALYTICS_TARGET at analytics"
-        )
-    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return f"analytics at {target} did not answer within {_RPC_TIMEOUT_S:.0f}s"
-    if code == grpc.StatusCode.UNIMPLEMENTED:
-        return (
-            f"{target} answered UNIMPLEMENTED ({details or 'no such method'}): is that the analytics port? "
-            f"(`microbrain up` puts {SERVICE_NAME} on {DEFAULT_TARGET})"
-        )
-    return f"analytics at {target} answered {code.name}: {details}"
-
-
-def _fail(console: Console, target: str, error: grpc.aio.AioRpcError) -> int:
-    message = rpc_failure(target, error.code(), error.details())
-    console.print(f"[bold red]microbrain analytics:[/] {escape(message)}", highlight=False)
-    return 1
-
-
 def _range_text(start: str, end: str, default: str) -> str:
     return f"{start} to {end}" if start or end else default
 
@@ -408,18 +390,9 @@ def _range_text(start: str, end: str, default: str) -> str:
 # --- the commands -----------------------------------------------------------------------------------------
 
 
-async def _unary(target: str, console: Console, call: Callable[[pb_grpc.AnalyticsServiceStub], object]):
-    """Makes one call; returns (reply, 0), or (None, 1) after telling the user why it failed."""
-    async with grpc.aio.insecure_channel(target) as channel:
-        try:
-            return await call(pb_grpc.AnalyticsServiceStub(channel)), 0
-        except grpc.aio.AioRpcError as e:
-            return None, _fail(console, target, e)
-
-
 async def show_trend(target: str, *, console: Console, request: pb.GetAlarmTrendRequest) -> int:
     """Prints the daily alarm counts; returns the exit code."""
-    reply, rc = await _unary(target, console, lambda s: s.GetAlarmTrend(request, timeout=_RPC_TIMEOUT_S))
+    reply, rc = await CALLS.unary(target, console, lambda s: s.GetAlarmTrend(request, timeout=_RPC_TIMEOUT_S))
     if reply is None:
         return rc
     if not reply.trend.series:
@@ -432,7 +405,7 @@ async def show_trend(target: str, *, console: Console, request: pb.GetAlarmTrend
 
 async def show_profile(target: str, *, console: Console, request: pb.GetDumpingProfileRequest) -> int:
     """Prints each garbage room's dumping by hour of day with the suggested window; returns the exit code."""
-    reply, rc = await _unary(target, console, lambda s: s.GetDumpingProfile(request, timeout=_RPC_TIMEOUT_S))
+    reply, rc = await CALLS.unary(target, console, lambda s: s.GetDumpingProfile(request, timeout=_RPC_TIMEOUT_S))
     if reply is None:
         return rc
     if not reply.rooms:
@@ -451,7 +424,7 @@ async def show_crowd(
 ) -> int:
     """Prints the live occupancy of the crowd zones; returns the exit code."""
     request = pb.GetCrowdOccupancyRequest(zone_ids=zones)
-    reply, rc = await _unary(target, console, lambda s: s.GetCrowdOccupancy(request, timeout=_RPC_TIMEOUT_S))
+    reply, rc = await CALLS.unary(target, console, lambda s: s.GetCrowdOccupancy(request, timeout=_RPC_TIMEOUT_S))
     if reply is None:
         return rc
     if not reply.zones:
@@ -463,7 +436,7 @@ async def show_crowd(
 
 async def show_sla(target: str, *, console: Console, request: pb.GetSlaComplianceRequest) -> int:
     """Prints SLA compliance per case type and stage; returns the exit code."""
-    reply, rc = await _unary(target, console, lambda s: s.GetSlaCompliance(request, timeout=_RPC_TIMEOUT_S))
+    reply, rc = await CALLS.unary(target, console, lambda s: s.GetSlaCompliance(request, timeout=_RPC_TIMEOUT_S))
     if reply is None:
         return rc
     where = _range_text(request.start_date, request.end_date, "the last 30 days")
@@ -476,7 +449,7 @@ async def show_sla(target: str, *, console: Console, request: pb.GetSlaComplianc
 
 async def show_kpis(target: str, *, console: Console, tz: tzinfo | None = None) -> int:
     """Prints the KPI tiles; returns the exit code."""
-    reply, rc = await _unary(target, console, lambda s: s.GetKpis(pb.GetKpisRequest(), timeout=_RPC_TIMEOUT_S))
+    reply, rc = await CALLS.unary(target, console, lambda s: s.GetKpis(pb.GetKpisRequest(), timeout=_RPC_TIMEOUT_S))
     if reply is None:
         return rc
     console.print(kpi_tiles(reply.kpis, tz=tz))
@@ -485,7 +458,7 @@ async def show_kpis(target: str, *, console: Console, tz: tzinfo | None = None) 
 
 async def save_chart(target: str, *, console: Console, request: pb.RenderChartRequest, out: Path) -> int:
     """Renders a chart and writes it to out; returns the exit code."""
-    reply, rc = await _unary(target, console, lambda s: s.RenderChart(request, timeout=_RPC_TIMEOUT_S))
+    reply, rc = await CALLS.unary(target, console, lambda s: s.RenderChart(request, timeout=_RPC_TIMEOUT_S))
     if reply is None:
         return rc
     try:
@@ -526,7 +499,7 @@ async def rebuild(target: str, *, console: Console) -> int:
                     latest[reply.stream] = reply
             except grpc.aio.AioRpcError as e:
                 progress.stop()
-                return _fail(console, target, e)
+                return CALLS.fail(console, target, e)
     replayed = sum(r.done for r in latest.values())
     counted = sum(r.counted for r in latest.values())
     console.print(
@@ -622,7 +595,7 @@ async def import_history_command(
             reply = await import_history(target, grid, days=days, end=end, scale=scale, seed=seed, on_batch=advance)
         except grpc.aio.AioRpcError as e:
             progress.stop()
-            return _fail(console, target, e)
+            return CALLS.fail(console, target, e)
         progress.update(task, completed=days * 86_400)
     first = datetime.fromtimestamp(start_s, SHANGHAI)
     last = datetime.fromtimestamp(end.timestamp() - 1, SHANGHAI)

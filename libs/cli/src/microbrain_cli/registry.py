@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
+from microbrain_cli.calls import ServiceCalls
 from microbrain_cli.history import SHANGHAI
 from microbrain_cli.services import SERVICES, find
 
@@ -39,6 +40,10 @@ FORMATS: dict[str, int] = {"csv": pb.FORMAT_CSV, "xlsx": pb.FORMAT_XLSX}
 # The order `seed` imports in: what a record refers to is there before it.
 SEED_ORDER = ("partners", "buildings", "projects", "targets", "firms", "stations", "progress")
 _RPC_TIMEOUT_S = 30.0
+CALLS = ServiceCalls(
+    "registry", "MB_REGISTRY_TARGET", SERVICE_NAME, DEFAULT_TARGET, pb_grpc.RegistryServiceStub, _RPC_TIMEOUT_S
+)
+rpc_failure = CALLS.failure  # what the commands (and their tests) call
 # An import checks and writes every row in one call.
 _IMPORT_TIMEOUT_S = 120.0
 _PAGE_SIZE = 500
@@ -448,46 +453,12 @@ def circle_view(reply: pb.GetServiceCircleResponse, *, tz: tzinfo | None = SHANG
     return Group(*parts)
 
 
-def rpc_failure(target: str, code: grpc.StatusCode, details: str | None) -> str:
-    """What to tell the user about a failed call (the exit code is 1 whatever it was)."""
-    if code == grpc.StatusCode.UNAVAILABLE:
-        return (
-            f"registry is not reachable at {target}: is `microbrain up` (`make run`) running? "
-            "Start it, or point --target / MB_REGISTRY_TARGET at the registry"
-        )
-    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return f"registry at {target} did not answer in time"
-    if code == grpc.StatusCode.UNIMPLEMENTED:
-        return (
-            f"{target} answered UNIMPLEMENTED ({details or 'no such method'}): is that the registry port? "
-            f"(`microbrain up` puts {SERVICE_NAME} on {DEFAULT_TARGET})"
-        )
-    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-        return f"registry at {target} refused the call as too big ({details}): split the file and import the parts"
-    return f"registry at {target} answered {code.name}: {details}"
-
-
-def _fail(console: Console, target: str, error: grpc.aio.AioRpcError) -> int:
-    message = rpc_failure(target, error.code(), error.details())
-    console.print(f"[bold red]microbrain registry:[/] {escape(message)}", highlight=False)
-    return 1
-
-
 def _say_error(console: Console, message: str) -> int:
     console.print(f"[bold red]microbrain registry:[/] {escape(message)}", highlight=False)
     return 1
 
 
 # --- calls --------------------------------------------------------------------------------------------------
-
-
-async def _unary(target: str, console: Console, call: Callable[[pb_grpc.RegistryServiceStub], object]):
-    """Makes the calls `call` makes; returns (its result, 0), or (None, 1) after telling the user why it failed."""
-    async with grpc.aio.insecure_channel(target) as channel:
-        try:
-            return await call(pb_grpc.RegistryServiceStub(channel)), 0
-        except grpc.aio.AioRpcError as e:
-            return None, _fail(console, target, e)
 
 
 def _spinner(console: Console) -> Progress:
@@ -525,7 +496,7 @@ async def import_file(
     progress = _spinner(console)
     progress.add_task(f"{verb} {path.name} ({len(content):,} bytes) as {kind} at {target}", total=None)
     with progress:
-        reply, rc = await _unary(target, console, lambda s: s.ImportRecords(request, timeout=_IMPORT_TIMEOUT_S))
+        reply, rc = await CALLS.unary(target, console, lambda s: s.ImportRecords(request, timeout=_IMPORT_TIMEOUT_S))
     if reply is None:
         return rc
     if reply.errors:
@@ -537,7 +508,7 @@ async def import_file(
 async def export_file(target: str, *, kind: str, fmt: str, out: Path | None, console: Console) -> int:
     """`export`: every record of a kind to a file (--out, or the name the registry gives in this directory)."""
     request = pb.ExportRecordsRequest(kind=KINDS[kind], format=FORMATS[fmt])
-    reply, rc = await _unary(target, console, lambda s: s.ExportRecords(request, timeout=_IMPORT_TIMEOUT_S))
+    reply, rc = await CALLS.unary(target, console, lambda s: s.ExportRecords(request, timeout=_IMPORT_TIMEOUT_S))
     if reply is None:
         return rc
     out = out or Path(reply.filename or f"{kind}.{fmt}")
@@ -612,7 +583,7 @@ async def seed_command(target: str, directory: Path, *, console: Console, actor:
             replies = await seed(target, directory, actor, on_file=step)
         except grpc.aio.AioRpcError as e:
             progress.stop()
-            return _fail(console, target, e)
+            return CALLS.fail(console, target, e)
         except OSError as e:
             progress.stop()
             return _say_error(console, f"cannot read the seed files in {directory}: {e}")
@@ -680,7 +651,7 @@ async def list_records(
 
         return await _pages(page, field, limit)
 
-    result, rc = await _unary(target, console, call)
+    result, rc = await CALLS.unary(target, console, call)
     if result is None:
         return rc
     items, total = result
@@ -717,7 +688,7 @@ async def _list_progress(target: str, *, console: Console, project: str = "") ->
             entries.extend(reply.entries)
         return names, entries
 
-    result, rc = await _unary(target, console, call)
+    result, rc = await CALLS.unary(target, console, call)
     if result is None:
         return rc
     names, entries = result
@@ -736,7 +707,7 @@ async def show_progress(target: str, *, console: Console, as_of: str = "", year:
         reply = await stub.GetProjectProgress(request, timeout=_RPC_TIMEOUT_S)
         return reply, await _project_names(stub, year)
 
-    result, rc = await _unary(target, console, call)
+    result, rc = await CALLS.unary(target, console, call)
     if result is None:
         return rc
     reply, names = result
@@ -757,7 +728,7 @@ async def show_circle(
     request = pb.GetServiceCircleRequest(radius_m=radius_m)
     if at is not None:
         request.at.CopyFrom(timestamp(at))
-    reply, rc = await _unary(target, console, lambda s: s.GetServiceCircle(request, timeout=_RPC_TIMEOUT_S))
+    reply, rc = await CALLS.unary(target, console, lambda s: s.GetServiceCircle(request, timeout=_RPC_TIMEOUT_S))
     if reply is None:
         return rc
     if not reply.covered and not reply.gaps:
@@ -776,7 +747,7 @@ async def show_targets(target: str, *, console: Console, year: int = 0) -> int:
 
         return await _pages(page, "targets", 10_000)
 
-    result, rc = await _unary(target, console, call)
+    result, rc = await CALLS.unary(target, console, call)
     if result is None:
         return rc
     targets, _ = result

@@ -113,6 +113,27 @@ class Bus:
             await self.nc.drain()
 
 
+async def when_stream_exists(
+    start: Callable[[], Awaitable[object]], stream: str, timeout_s: float | None = None
+) -> None:
+    """Runs start() (a consumer's or subscription's start) once the stream exists: another service owns and declares
+    it, and may start later. Retries every second; NotFoundError after timeout_s when one is given."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout_s is None else loop.time() + timeout_s
+    waited = False
+    while True:
+        try:
+            await start()
+            return
+        except NotFoundError:
+            if deadline is not None and loop.time() > deadline:
+                raise
+            if not waited:
+                log.info("waiting for stream %s", stream)
+                waited = True
+            await asyncio.sleep(1)
+
+
 class Transient(Exception):
     """Raised by a handler for a failure worth retrying later (the message is nak'ed with a delay)."""
 
@@ -169,18 +190,21 @@ class Consumer:
         )
         self._runner = asyncio.create_task(self._run(), name=f"consumer-{self.spec.durable}")
 
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                msgs = await self._sub.fetch(self.spec.batch, timeout=1)
-            except TimeoutError:
-                continue
-            except Exception as exc:
-                if self._stopping.is_set():
-                    return
+    async def _fetch(self) -> list[Msg]:
+        """The next batch; empty when none came within a second or the fetch failed (logged, after a pause)."""
+        try:
+            return await self._sub.fetch(self.spec.batch, timeout=1)
+        except TimeoutError:
+            return []
+        except Exception as exc:
+            if not self._stopping.is_set():
                 log.warning("fetch failed on %s: %s", self.spec.durable, exc)
                 await asyncio.sleep(1)
-                continue
+            return []
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            msgs = await self._fetch()
             for msg in msgs:
                 await self._sem.acquire()
                 task = asyncio.create_task(self._handle(msg))
@@ -254,15 +278,8 @@ class BatchConsumer(Consumer):
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
-            try:
-                msgs = await self._sub.fetch(self.spec.batch, timeout=1)
-            except TimeoutError:
-                continue
-            except Exception as exc:
-                if self._stopping.is_set():
-                    return
-                log.warning("fetch failed on %s: %s", self.spec.durable, exc)
-                await asyncio.sleep(1)
+            msgs = await self._fetch()
+            if not msgs:
                 continue
             task = asyncio.create_task(self._handle_batch(msgs))
             self._tasks.add(task)

@@ -22,7 +22,7 @@ from microbrain.ingest.v1 import events_pb2 as ingest_events
 from microbrain.vision.v1 import events_pb2 as vision_events
 from microbrain_kit import errors, telemetry
 from microbrain_kit.alarms import ensure_alarm_stream
-from microbrain_kit.bus import BatchConsumer, Bus, ConsumerSpec, stream_name, subject
+from microbrain_kit.bus import BatchConsumer, Bus, ConsumerSpec, stream_name, subject, when_stream_exists
 from microbrain_kit.db import OutboxRelay, add_to_outbox, create_engine, migrate, session_factory
 from microbrain_kit.server import GrpcServer, Registration
 from microbrain_kit.times import as_utc, timestamp, utcnow
@@ -103,10 +103,11 @@ class App:
                 self._folder(domain),
             )
             self.consumers.append(consumer)
-            self._spawn(self._when_stream_exists(consumer.spec.stream, consumer.start), f"consume-{domain}")
+            # The streams belong to the services whose events these are, which may start after analytics.
+            self._spawn(when_stream_exists(consumer.start, consumer.spec.stream), f"consume-{domain}")
         if self.places.zones:
-            self._spawn(self._when_stream_exists(stream_name(self.grid, "vision"), self._watch_cameras), "crowd-cam")
-            self._spawn(self._when_stream_exists(stream_name(self.grid, "ingest"), self._watch_probes), "crowd-wifi")
+            self._spawn(when_stream_exists(self._watch_cameras, stream_name(self.grid, "vision")), "crowd-cam")
+            self._spawn(when_stream_exists(self._watch_probes, stream_name(self.grid, "ingest")), "crowd-wifi")
         if self.settings.kpi_interval_s > 0:
             self._spawn(self._kpi_loop(), "kpi-snapshots")
         self._spawn(self._prune_loop(), "prune-seen")
@@ -114,19 +115,6 @@ class App:
 
     def _spawn(self, coro, name: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=name))
-
-    async def _when_stream_exists(self, stream: str, start) -> None:
-        """Starts what reads a stream once its owner has declared it (analytics may start first)."""
-        waited = False
-        while True:
-            try:
-                await start()
-                return
-            except NotFoundError:
-                if not waited:
-                    log.info("waiting for stream %s", stream)
-                    waited = True
-                await asyncio.sleep(1)
 
     async def stop(self) -> None:
         await self.grpc.stop(self.settings.shutdown_grace_s)

@@ -20,11 +20,10 @@ from microbrain.ingest.v1 import ingest_service_pb2_grpc as ingest_grpc
 from microbrain.ingest.v1 import resources_pb2 as ingest_res
 from microbrain.vision.v1 import events_pb2 as vision_events
 from microbrain_kit import errors, telemetry
-from microbrain_kit.bus import Bus, Consumer, ConsumerSpec, stream_name
+from microbrain_kit.bus import Bus, Consumer, ConsumerSpec, stream_name, when_stream_exists
 from microbrain_kit.db import create_engine, migrate, session_factory
 from microbrain_kit.server import GrpcServer, Registration
 from microbrain_kit.times import timestamp
-from nats.js.errors import NotFoundError
 from sqlalchemy import select
 
 from microbrain_dispatch import calls, domain
@@ -138,21 +137,9 @@ class App:
             ),
         ]
         for consumer in self.consumers:  # the streams belong to cases, vision and ingest: wait for them
-            await self._start_when_stream_exists(consumer)
+            await when_stream_exists(consumer.start, consumer.spec.stream, timeout_s=60)
         self._timer = asyncio.create_task(self._timers(), name="ack-timers")
         self.port = await self.grpc.start()
-
-    async def _start_when_stream_exists(self, consumer: Consumer, timeout_s: float = 60) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while True:
-            try:
-                await consumer.start()
-                return
-            except NotFoundError:
-                if asyncio.get_running_loop().time() > deadline:
-                    raise
-                log.info("waiting for stream %s", consumer.spec.stream)
-                await asyncio.sleep(0.5)
 
     async def stop(self) -> None:
         await self.grpc.stop(self.settings.shutdown_grace_s)

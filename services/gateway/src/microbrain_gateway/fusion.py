@@ -32,8 +32,7 @@ from microbrain.alarms.v1 import alarms_pb2
 from microbrain.cases.v1 import events_pb2 as case_events
 from microbrain.common.v1 import common_pb2
 from microbrain_kit.alarms import alarm_subject
-from microbrain_kit.bus import Bus, Consumer, ConsumerSpec, Transient, stream_name
-from nats.js.errors import NotFoundError
+from microbrain_kit.bus import Bus, Consumer, ConsumerSpec, Transient, stream_name, when_stream_exists
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
@@ -237,13 +236,8 @@ class Deliveries:
                 self._waiting.append(asyncio.create_task(self._start(consumer), name=f"webhook-{hook.name}-{grid}"))
 
     async def _start(self, consumer: Consumer) -> None:
-        while True:
-            try:
-                await consumer.start()
-                self.consumers.append(consumer)
-                return
-            except NotFoundError:
-                await asyncio.sleep(1)
+        await when_stream_exists(consumer.start, consumer.spec.stream)
+        self.consumers.append(consumer)
 
     async def stop(self) -> None:
         for task in self._waiting:
